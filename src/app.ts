@@ -1,0 +1,63 @@
+/**
+ * Starting and stopping the whole server: open and migrate the database, build the auth chain,
+ * listen, and on close stop accepting, let in-flight requests finish, then close the database.
+ * Used by src/main.ts and by the tests (which listen on port 0).
+ */
+import type { AddressInfo } from 'node:net';
+import { createAuthChain } from './auth/chain.js';
+import type { Config } from './config.js';
+import { createDatabase, type Database, type DatabaseOptions } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { createLogger, type Logger } from './logger.js';
+import { createServer, type SkillmeatServer } from './server.js';
+
+export interface App {
+  readonly url: string;
+  readonly server: SkillmeatServer;
+  readonly database: Database;
+  readonly logger: Logger;
+  /** Graceful stop; connections still open after `graceMs` are cut. Idempotent. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export interface AppOptions extends DatabaseOptions {
+  logger?: Logger;
+}
+
+export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const database = createDatabase(config.database, options);
+  try {
+    const applied = await migrateToLatest(database.db);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+    const authChain = await createAuthChain(config, database.db);
+    const server = createServer({ config, database, authChain, logger });
+    await new Promise<void>((resolve, reject) => {
+      server.http.once('error', reject);
+      server.http.listen(config.port, config.host, () => {
+        server.http.off('error', reject);
+        resolve();
+      });
+    });
+    const { port } = server.http.address() as AddressInfo;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    const url = `http://${host}:${port}`;
+    logger.info({ url: `${url}/graphql`, database: database.dialect, auth: config.authEnabled }, 'listening');
+
+    let closing: Promise<void> | undefined;
+    const close = (graceMs = 10_000) =>
+      (closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.http.close(() => resolve()));
+        server.http.closeIdleConnections();
+        const timer = setTimeout(() => server.http.closeAllConnections(), graceMs);
+        await stopped;
+        clearTimeout(timer);
+        await database.close();
+        logger.info('stopped');
+      })());
+    return { url, server, database, logger, close };
+  } catch (error) {
+    await database.close().catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,22 @@
+/** The per-request Context every resolver receives: who is calling, the database, the loaders. */
+import type { Viewer } from '../auth/viewer.js';
+import type { Db } from '../db/database.js';
+import { unauthenticated } from '../errors.js';
+import { createLoaders, type Loaders } from './loaders.js';
+
+export interface Context {
+  /** Null only for an unauthenticated request with auth enabled. */
+  readonly viewer: Viewer | null;
+  readonly db: Db;
+  readonly loaders: Loaders;
+}
+
+export function createContext(db: Db, viewer: Viewer | null): Context {
+  return { viewer, db, loaders: createLoaders(db, viewer) };
+}
+
+/** The viewer, or UNAUTHENTICATED: every resolver that touches data starts here. */
+export function viewerOf(context: Context): Viewer {
+  if (!context.viewer) throw unauthenticated();
+  return context.viewer;
+}

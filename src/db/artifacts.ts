@@ -1,0 +1,164 @@
+/** Artifact queries. Each takes the Viewer, so tenancy is part of every read and write. */
+import { sql } from 'kysely';
+import type { Viewer } from '../auth/viewer.js';
+import { forbidden, notFound } from '../errors.js';
+import { now, type Db } from './database.js';
+import { toArtifact, type Artifact, type ArtifactType, type Visibility } from './model.js';
+import { toPage, type Page, type PageWindow } from './pagination.js';
+import { canReadRow, canWriteRow, visibleRows } from './tenancy.js';
+import { containsPattern, validDescription, validName, validSearch, validTags } from './validate.js';
+
+export interface ArtifactFilter {
+  type?: ArtifactType | null;
+  tag?: string | null;
+  search?: string | null;
+}
+
+function filteredArtifacts(db: Db, viewer: Viewer, filter: ArtifactFilter) {
+  const visible = visibleRows(viewer, 'artifacts');
+  const search = validSearch(filter.search);
+  const tag = filter.tag?.trim();
+  return db
+    .selectFrom('artifacts')
+    .$if(visible !== null, (qb) => qb.where(visible!))
+    .$if(filter.type != null, (qb) => qb.where('artifacts.type', '=', filter.type!))
+    .$if(tag != null, (qb) =>
+      qb.where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('artifact_tags')
+            .select('artifact_tags.artifact_id')
+            .whereRef('artifact_tags.artifact_id', '=', 'artifacts.id')
+            .where('artifact_tags.tag', '=', tag!),
+        ),
+      ),
+    )
+    .$if(search !== null, (qb) => {
+      const pattern = containsPattern(search!);
+      return qb.where(
+        sql<boolean>`(lower(artifacts.name) like ${pattern} escape '\\' or lower(coalesce(artifacts.description, '')) like ${pattern} escape '\\')`,
+      );
+    });
+}
+
+export async function listArtifacts(db: Db, viewer: Viewer, window: PageWindow, filter: ArtifactFilter = {}): Promise<Page<Artifact>> {
+  const rows = await filteredArtifacts(db, viewer, filter)
+    .selectAll('artifacts')
+    .$if(window.afterId !== null, (qb) => qb.where('artifacts.id', '>', window.afterId!))
+    .orderBy('artifacts.id')
+    .limit(window.limit + 1)
+    .execute();
+  return toPage(rows.map(toArtifact), window);
+}
+
+export async function countArtifacts(db: Db, viewer: Viewer, filter: ArtifactFilter = {}): Promise<number> {
+  const row = await filteredArtifacts(db, viewer, filter)
+    .select((eb) => eb.fn.countAll<number | string>().as('count'))
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+/** The artifacts with these ids that the viewer may read, in the order asked; null for the rest. */
+export async function artifactsByIds(db: Db, viewer: Viewer, ids: readonly number[]): Promise<(Artifact | null)[]> {
+  if (ids.length === 0) return [];
+  const visible = visibleRows(viewer, 'artifacts');
+  const rows = await db
+    .selectFrom('artifacts')
+    .selectAll()
+    .where('id', 'in', [...new Set(ids)])
+    .$if(visible !== null, (qb) => qb.where(visible!))
+    .execute();
+  const byId = new Map(rows.map((r) => [r.id, toArtifact(r)]));
+  return ids.map((id) => byId.get(id) ?? null);
+}
+
+/**
+ * The artifact `viewer` is about to change: NOT_FOUND when it cannot read it (so existence
+ * never leaks), FORBIDDEN when it can read but not write it (another team's PUBLIC artifact).
+ */
+export async function writableArtifact(db: Db, viewer: Viewer, id: number, globalId: string) {
+  const row = await db.selectFrom('artifacts').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row || !canReadRow(viewer, row)) throw notFound('artifact', globalId);
+  if (!canWriteRow(viewer, row)) throw forbidden('This artifact belongs to another team.');
+  return row;
+}
+
+export interface CreateArtifactInput {
+  name: string;
+  type: ArtifactType;
+  description?: string | null;
+  tags?: readonly string[] | null;
+  visibility?: Visibility | null;
+}
+
+async function writeTags(db: Db, artifactId: number, tags: readonly string[]): Promise<void> {
+  await db.deleteFrom('artifact_tags').where('artifact_id', '=', artifactId).execute();
+  if (tags.length > 0) {
+    await db
+      .insertInto('artifact_tags')
+      .values(tags.map((tag) => ({ artifact_id: artifactId, tag })))
+      .execute();
+  }
+}
+
+/** Inserts the artifact and its tags in `db`; call inside a transaction. */
+export async function insertArtifact(db: Db, viewer: Viewer, input: CreateArtifactInput): Promise<Artifact> {
+  const name = validName(input.name);
+  const description = validDescription(input.description);
+  const tags = validTags(input.tags);
+  const at = now();
+  const row = await db
+    .insertInto('artifacts')
+    .values({
+      name,
+      type: input.type,
+      description,
+      tags: JSON.stringify(tags),
+      visibility: input.visibility ?? 'TEAM',
+      team_id: viewer.teamId,
+      owner_id: viewer.userId,
+      created_at: at,
+      updated_at: at,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  if (tags.length > 0) await writeTags(db, row.id, tags);
+  return toArtifact(row);
+}
+
+export interface UpdateArtifactInput {
+  name?: string | null;
+  description?: string | null;
+  tags?: readonly string[] | null;
+  visibility?: Visibility | null;
+}
+
+/** Applies the fields given; an explicit null description clears it. Call inside a transaction. */
+export async function updateArtifact(
+  db: Db,
+  viewer: Viewer,
+  id: number,
+  globalId: string,
+  input: UpdateArtifactInput,
+): Promise<Artifact> {
+  await writableArtifact(db, viewer, id, globalId);
+  const tags = input.tags == null ? null : validTags(input.tags);
+  const row = await db
+    .updateTable('artifacts')
+    .set({
+      ...(input.name != null ? { name: validName(input.name) } : {}),
+      ...(input.description !== undefined ? { description: validDescription(input.description) } : {}),
+      ...(tags !== null ? { tags: JSON.stringify(tags) } : {}),
+      ...(input.visibility != null ? { visibility: input.visibility } : {}),
+      updated_at: now(),
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  if (tags !== null) await writeTags(db, id, tags);
+  return toArtifact(row);
+}
+
+export async function deleteArtifact(db: Db, viewer: Viewer, id: number, globalId: string): Promise<void> {
+  await writableArtifact(db, viewer, id, globalId);
+  await db.deleteFrom('artifacts').where('id', '=', id).execute();
+}

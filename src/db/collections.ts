@@ -1,0 +1,122 @@
+/** Collection queries and membership. Each takes the Viewer, so tenancy is part of every call. */
+import type { Viewer } from '../auth/viewer.js';
+import { forbidden, notFound } from '../errors.js';
+import { now, type Db } from './database.js';
+import { toCollection, type Collection, type Visibility } from './model.js';
+import { toPage, type Page, type PageWindow } from './pagination.js';
+import { canReadRow, canWriteRow, visibleRows } from './tenancy.js';
+import { validDescription, validName } from './validate.js';
+
+export async function listCollections(db: Db, viewer: Viewer, window: PageWindow): Promise<Page<Collection>> {
+  const visible = visibleRows(viewer, 'collections');
+  const rows = await db
+    .selectFrom('collections')
+    .selectAll()
+    .$if(visible !== null, (qb) => qb.where(visible!))
+    .$if(window.afterId !== null, (qb) => qb.where('collections.id', '>', window.afterId!))
+    .orderBy('collections.id')
+    .limit(window.limit + 1)
+    .execute();
+  return toPage(rows.map(toCollection), window);
+}
+
+export async function countCollections(db: Db, viewer: Viewer): Promise<number> {
+  const visible = visibleRows(viewer, 'collections');
+  const row = await db
+    .selectFrom('collections')
+    .select((eb) => eb.fn.countAll<number | string>().as('count'))
+    .$if(visible !== null, (qb) => qb.where(visible!))
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+export async function collectionsByIds(db: Db, viewer: Viewer, ids: readonly number[]): Promise<(Collection | null)[]> {
+  if (ids.length === 0) return [];
+  const visible = visibleRows(viewer, 'collections');
+  const rows = await db
+    .selectFrom('collections')
+    .selectAll()
+    .where('id', 'in', [...new Set(ids)])
+    .$if(visible !== null, (qb) => qb.where(visible!))
+    .execute();
+  const byId = new Map(rows.map((r) => [r.id, toCollection(r)]));
+  return ids.map((id) => byId.get(id) ?? null);
+}
+
+/** NOT_FOUND when `viewer` cannot read the collection, FORBIDDEN when it can read but not write it. */
+export async function writableCollection(db: Db, viewer: Viewer, id: number, globalId: string): Promise<Collection> {
+  const row = await db.selectFrom('collections').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row || !canReadRow(viewer, row)) throw notFound('collection', globalId);
+  if (!canWriteRow(viewer, row)) throw forbidden('This collection belongs to another team.');
+  return toCollection(row);
+}
+
+export interface CreateCollectionInput {
+  name: string;
+  description?: string | null;
+  visibility?: Visibility | null;
+}
+
+export async function createCollection(db: Db, viewer: Viewer, input: CreateCollectionInput): Promise<Collection> {
+  const at = now();
+  const row = await db
+    .insertInto('collections')
+    .values({
+      name: validName(input.name),
+      description: validDescription(input.description),
+      visibility: input.visibility ?? 'TEAM',
+      team_id: viewer.teamId,
+      owner_id: viewer.userId,
+      created_at: at,
+      updated_at: at,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toCollection(row);
+}
+
+export interface UpdateCollectionInput {
+  name?: string | null;
+  description?: string | null;
+  visibility?: Visibility | null;
+}
+
+export async function updateCollection(
+  db: Db,
+  viewer: Viewer,
+  id: number,
+  globalId: string,
+  input: UpdateCollectionInput,
+): Promise<Collection> {
+  await writableCollection(db, viewer, id, globalId);
+  const row = await db
+    .updateTable('collections')
+    .set({
+      ...(input.name != null ? { name: validName(input.name) } : {}),
+      ...(input.description !== undefined ? { description: validDescription(input.description) } : {}),
+      ...(input.visibility != null ? { visibility: input.visibility } : {}),
+      updated_at: now(),
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toCollection(row);
+}
+
+/** Adds the artifact to the collection; adding it twice is a no-op. */
+export async function addArtifactToCollection(db: Db, collectionId: number, artifactId: number): Promise<void> {
+  await db
+    .insertInto('collection_artifacts')
+    .values({ collection_id: collectionId, artifact_id: artifactId, created_at: now() })
+    .onConflict((oc) => oc.columns(['collection_id', 'artifact_id']).doNothing())
+    .execute();
+}
+
+/** Removes the artifact from the collection; removing one that is not there is a no-op. */
+export async function removeArtifactFromCollection(db: Db, collectionId: number, artifactId: number): Promise<void> {
+  await db
+    .deleteFrom('collection_artifacts')
+    .where('collection_id', '=', collectionId)
+    .where('artifact_id', '=', artifactId)
+    .execute();
+}

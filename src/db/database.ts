@@ -1,0 +1,131 @@
+/**
+ * The database: one Kysely interface of tables, and the dialect chosen from the config
+ * (better-sqlite3 for the embedded default, pg for PostgreSQL).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, type Generated, type Insertable, type LogEvent, type Selectable } from 'kysely';
+import pg from 'pg';
+import type { DatabaseConfig, DatabaseDialect } from '../config.js';
+
+/** Timestamps are ISO-8601 UTC strings of fixed width in both dialects, so they sort as text. */
+export type Timestamp = string;
+
+export interface UsersTable {
+  id: Generated<number>;
+  /** The identity provider's subject (`sub`), or `local` for the zero-auth user. */
+  subject: string;
+  email: string | null;
+  name: string | null;
+  role: string;
+  team_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ArtifactsTable {
+  id: Generated<number>;
+  name: string;
+  type: string;
+  description: string | null;
+  /** JSON array of strings, read with the row; artifact_tags mirrors it for filtering. */
+  tags: string;
+  visibility: string;
+  team_id: string | null;
+  owner_id: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ArtifactTagsTable {
+  artifact_id: number;
+  tag: string;
+}
+
+export interface CollectionsTable {
+  id: Generated<number>;
+  name: string;
+  description: string | null;
+  visibility: string;
+  team_id: string | null;
+  owner_id: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface CollectionArtifactsTable {
+  collection_id: number;
+  artifact_id: number;
+  created_at: Timestamp;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+  updated_at: Timestamp;
+}
+
+export interface Tables {
+  users: UsersTable;
+  artifacts: ArtifactsTable;
+  artifact_tags: ArtifactTagsTable;
+  collections: CollectionsTable;
+  collection_artifacts: CollectionArtifactsTable;
+  settings: SettingsTable;
+}
+
+export type Db = Kysely<Tables>;
+export type UserRow = Selectable<UsersTable>;
+export type ArtifactRow = Selectable<ArtifactsTable>;
+export type NewArtifactRow = Insertable<ArtifactsTable>;
+export type CollectionRow = Selectable<CollectionsTable>;
+
+export interface Database {
+  readonly db: Db;
+  readonly dialect: DatabaseDialect;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** Called once per SQL statement executed (tests count statements with it). */
+  onQuery?: (sql: string) => void;
+}
+
+export function now(): Timestamp {
+  return new Date().toISOString();
+}
+
+function openSqlite(path: string): SQLite.Database {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SQLite(path);
+  // WAL lets readers run beside the writer; busy_timeout makes a second process wait, not fail.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  return sqlite;
+}
+
+export function createDatabase(config: DatabaseConfig, options: DatabaseOptions = {}): Database {
+  const log = options.onQuery
+    ? (event: LogEvent) => {
+        if (event.level === 'query') options.onQuery?.(event.query.sql);
+      }
+    : undefined;
+  if (config.dialect === 'postgres') {
+    const pool = new pg.Pool({
+      connectionString: config.url,
+      max: 10,
+      connectionTimeoutMillis: 5000,
+      ...(config.schema ? { options: `-c search_path=${config.schema}` } : {}),
+    });
+    // An idle client's error (server restart) must not crash the process; the pool replaces it.
+    pool.on('error', () => {});
+    const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
+    return { db, dialect: 'postgres', close: () => db.destroy() };
+  }
+  const sqlite = openSqlite(config.url);
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }), ...(log ? { log } : {}) });
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
+}

@@ -1,0 +1,89 @@
+/** The registry's records as the rest of the server sees them, and the row → record mappers. */
+import type { ArtifactRow, CollectionRow, UserRow } from './database.js';
+import type { Role } from '../auth/scopes.js';
+
+export const ARTIFACT_TYPES = ['SKILL', 'COMMAND', 'AGENT', 'MCP', 'HOOK'] as const;
+export type ArtifactType = (typeof ARTIFACT_TYPES)[number];
+
+export const VISIBILITIES = ['TEAM', 'PUBLIC'] as const;
+export type Visibility = (typeof VISIBILITIES)[number];
+
+export interface Artifact {
+  readonly kind: 'Artifact';
+  readonly id: number;
+  readonly name: string;
+  readonly type: ArtifactType;
+  readonly description: string | null;
+  readonly tags: string[];
+  readonly visibility: Visibility;
+  readonly teamId: string | null;
+  readonly ownerId: number | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface Collection {
+  readonly kind: 'Collection';
+  readonly id: number;
+  readonly name: string;
+  readonly description: string | null;
+  readonly visibility: Visibility;
+  readonly teamId: string | null;
+  readonly ownerId: number | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface User {
+  readonly kind: 'User';
+  readonly id: number;
+  readonly subject: string;
+  readonly email: string | null;
+  readonly name: string | null;
+  readonly role: Role;
+  readonly teamId: string | null;
+  readonly createdAt: string;
+}
+
+export function toArtifact(row: ArtifactRow): Artifact {
+  return {
+    kind: 'Artifact',
+    id: row.id,
+    name: row.name,
+    type: row.type as ArtifactType,
+    description: row.description,
+    tags: JSON.parse(row.tags) as string[],
+    visibility: row.visibility as Visibility,
+    teamId: row.team_id,
+    ownerId: row.owner_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function toCollection(row: CollectionRow): Collection {
+  return {
+    kind: 'Collection',
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    visibility: row.visibility as Visibility,
+    teamId: row.team_id,
+    ownerId: row.owner_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function toUser(row: UserRow): User {
+  return {
+    kind: 'User',
+    id: row.id,
+    subject: row.subject,
+    email: row.email,
+    name: row.name,
+    role: row.role as Role,
+    teamId: row.team_id,
+    createdAt: row.created_at,
+  };
+}

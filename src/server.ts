@@ -1,0 +1,77 @@
+/** The HTTP server: graphql-yoga on node:http, its plugins listed in order. Nothing else. */
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import { sql } from 'kysely';
+import type { AuthChain } from './auth/chain.js';
+import type { Config } from './config.js';
+import { createContext, type Context } from './context/context.js';
+import type { Database } from './db/database.js';
+import { withBodyLimit } from './http/body-limit.js';
+import type { Logger } from './logger.js';
+import { ARMOR_LIMITS } from './plugins/armor-limits.js';
+import { useInputErrorCodes } from './plugins/input-error-codes.js';
+import { maskUnexpectedError } from './plugins/mask-errors.js';
+import { useRequestLogging } from './plugins/request-logging.js';
+import { useVersionEndpoint } from './plugins/version.js';
+import { schema } from './schema/index.js';
+import { VERSION } from './version.js';
+
+export interface ServerDeps {
+  config: Config;
+  database: Database;
+  authChain: AuthChain;
+  logger: Logger;
+}
+
+export interface SkillmeatServer {
+  http: Server;
+  yoga: YogaServerInstance<Record<string, never>, Context>;
+}
+
+export function createServer({ config, database, authChain, logger }: ServerDeps): SkillmeatServer {
+  const yoga = createYoga<Record<string, never>, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    healthCheckEndpoint: '/health',
+    landingPage: false,
+    graphiql: { title: 'SkillMeat GraphQL API' },
+    maskedErrors: { isDev: false, maskError: maskUnexpectedError(logger) },
+    logging: false,
+    context: async ({ request }) => createContext(database.db, await authChain(request)),
+    plugins: [
+      useRequestLogging(logger),
+      useVersionEndpoint({
+        version: VERSION,
+        authMode: config.authEnabled ? 'auth' : 'zero-auth',
+        database: database.dialect,
+      }),
+      useReadinessCheck({
+        endpoint: '/health/ready',
+        check: async () => {
+          await sql`select 1`.execute(database.db);
+          return true;
+        },
+      }),
+      EnvelopArmorPlugin(ARMOR_LIMITS),
+      useInputErrorCodes(),
+    ],
+  });
+
+  const viaFetch = async (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined && name !== 'transfer-encoding') headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const response = await yoga.fetch(new URL(req.url ?? '/', 'http://localhost'), {
+      method: req.method ?? 'POST',
+      headers,
+      body: new Uint8Array(body),
+    });
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    res.end(Buffer.from(await response.arrayBuffer()));
+  };
+
+  const http = createHttpServer(withBodyLimit(yoga, viaFetch));
+  return { http, yoga };
+}
