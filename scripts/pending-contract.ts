@@ -14,23 +14,6 @@ const pendingTypes = (issue: string, types: string[]): PendingItem[] =>
   types.map((t) => ({ match: `type ${t} is missing`, issue }));
 
 export const PENDING_CONTRACT_ITEMS: readonly PendingItem[] = [
-  ...pendingFields('#3 auth chain and permissions', [
-    'Query.apiKeys',
-    'Mutation.createApiKey',
-    'Mutation.revokeApiKey',
-    'Mutation.setUserRole',
-  ]),
-  ...pendingTypes('#3 auth chain and permissions', [
-    'ApiKey',
-    'ApiKeyEdge',
-    'ApiKeyConnection',
-    'SetUserRoleInput',
-    'SetUserRolePayload',
-    'CreateApiKeyInput',
-    'CreateApiKeyPayload',
-    'RevokeApiKeyInput',
-    'RevokeApiKeyPayload',
-  ]),
   ...pendingFields('#4 local identity provider', [
     'Query.personalAccessTokens',
     'Mutation.signUp',

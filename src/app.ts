@@ -5,6 +5,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { createAuthChain } from './auth/chain.js';
+import type { JwksOptions } from './auth/strategies/jwt.js';
 import type { Config } from './config.js';
 import { createDatabase, type Database, type DatabaseOptions } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -16,12 +17,16 @@ export interface App {
   readonly server: SkillmeatServer;
   readonly database: Database;
   readonly logger: Logger;
+  /** Waits for background auth writes (last-used stamps, audit rows). */
+  flushBackground(): Promise<void>;
   /** Graceful stop; connections still open after `graceMs` are cut. Idempotent. */
   close(graceMs?: number): Promise<void>;
 }
 
 export interface AppOptions extends DatabaseOptions {
   logger?: Logger;
+  /** JWKS fetch timing for the clerk provider (tests shorten the cooldown). */
+  jwks?: JwksOptions;
 }
 
 export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -30,7 +35,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   try {
     const applied = await migrateToLatest(database.db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
-    const authChain = await createAuthChain(config, database.db);
+    const authChain = await createAuthChain(config, database.db, logger, options.jwks ? { jwks: options.jwks } : {});
     const server = createServer({ config, database, authChain, logger });
     await new Promise<void>((resolve, reject) => {
       server.http.once('error', reject);
@@ -52,10 +57,11 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         const timer = setTimeout(() => server.http.closeAllConnections(), graceMs);
         await stopped;
         clearTimeout(timer);
+        await authChain.flush();
         await database.close();
         logger.info('stopped');
       })());
-    return { url, server, database, logger, close };
+    return { url, server, database, logger, flushBackground: () => authChain.flush(), close };
   } catch (error) {
     await database.close().catch(() => {});
     throw error;

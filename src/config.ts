@@ -4,6 +4,7 @@
  * one clear line and exit.
  */
 import { isIP } from 'node:net';
+import { isScope, type Scope } from './auth/scopes.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type DatabaseDialect = 'sqlite' | 'postgres';
@@ -16,12 +17,32 @@ export interface DatabaseConfig {
   readonly schema?: string;
 }
 
+export type AuthProvider = 'local' | 'clerk';
+
+export interface ClerkConfig {
+  readonly jwksUrl: string;
+  readonly issuer: string;
+  /** When set, a token's `aud` must contain it. */
+  readonly audience: string | null;
+}
+
+export interface StaticApiKeyConfig {
+  readonly key: string;
+  readonly scopes: readonly Scope[];
+}
+
 export interface Config {
   readonly port: number;
   readonly host: string;
   readonly database: DatabaseConfig;
   readonly logLevel: LogLevel;
   readonly authEnabled: boolean;
+  readonly authProvider: AuthProvider;
+  /** Present when the provider is clerk. */
+  readonly clerk: ClerkConfig | null;
+  readonly enterprisePatSecret: string | null;
+  /** Present when SKILLMEAT_API_KEY_ENABLED is true. */
+  readonly staticApiKey: StaticApiKeyConfig | null;
   readonly allowPublicZeroAuth: boolean;
 }
 
@@ -80,6 +101,68 @@ export function isLoopbackHost(host: string): boolean {
   return isIP(h) === 4 && h.startsWith('127.');
 }
 
+export const MIN_ENTERPRISE_PAT_SECRET_LENGTH = 32;
+export const MIN_STATIC_API_KEY_LENGTH = 24;
+const DEFAULT_STATIC_KEY_SCOPES = 'artifacts:read artifacts:write collections:read collections:write';
+
+function readScopes(env: Env, name: string, fallback: string): Scope[] {
+  const raw = env[name]?.trim() || fallback;
+  const scopes = raw.split(/[\s,]+/).filter(Boolean);
+  const unknown = scopes.filter((s) => !isScope(s));
+  if (unknown.length > 0) throw new ConfigError(`${name} has an unknown scope "${unknown[0]}"`);
+  if (scopes.length === 0) throw new ConfigError(`${name} must name at least one scope`);
+  return [...new Set(scopes)] as Scope[];
+}
+
+function readUrl(env: Env, name: string): string {
+  const raw = env[name]?.trim();
+  if (!raw) throw new ConfigError(`${name} is required when SKILLMEAT_AUTH_PROVIDER is clerk and auth is enabled`);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an absolute URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`${name} must be an http(s) URL`);
+  return raw;
+}
+
+function readAuth(env: Env, authEnabled: boolean) {
+  const provider = (env.SKILLMEAT_AUTH_PROVIDER?.trim().toLowerCase() || 'local') as AuthProvider;
+  if (provider !== 'local' && provider !== 'clerk') {
+    throw new ConfigError(`SKILLMEAT_AUTH_PROVIDER must be local or clerk, got "${env.SKILLMEAT_AUTH_PROVIDER}"`);
+  }
+  const clerk: ClerkConfig | null =
+    authEnabled && provider === 'clerk'
+      ? {
+          jwksUrl: readUrl(env, 'CLERK_JWKS_URL'),
+          issuer: env.CLERK_ISSUER?.trim() || (() => {
+            throw new ConfigError('CLERK_ISSUER is required when SKILLMEAT_AUTH_PROVIDER is clerk and auth is enabled');
+          })(),
+          audience: env.CLERK_AUDIENCE?.trim() || null,
+        }
+      : null;
+  const secret = env.SKILLMEAT_ENTERPRISE_PAT_SECRET;
+  if (secret !== undefined && secret !== '' && secret.length < MIN_ENTERPRISE_PAT_SECRET_LENGTH) {
+    throw new ConfigError(
+      `SKILLMEAT_ENTERPRISE_PAT_SECRET must be at least ${MIN_ENTERPRISE_PAT_SECRET_LENGTH} characters, got ${secret.length}`,
+    );
+  }
+  let staticApiKey: StaticApiKeyConfig | null = null;
+  if (readBoolean(env, 'SKILLMEAT_API_KEY_ENABLED', false)) {
+    const key = env.SKILLMEAT_API_KEY ?? '';
+    if (key.length < MIN_STATIC_API_KEY_LENGTH) {
+      throw new ConfigError(
+        `SKILLMEAT_API_KEY must be set to at least ${MIN_STATIC_API_KEY_LENGTH} characters when SKILLMEAT_API_KEY_ENABLED is true`,
+      );
+    }
+    staticApiKey = { key, scopes: readScopes(env, 'SKILLMEAT_API_KEY_SCOPES', DEFAULT_STATIC_KEY_SCOPES) };
+  } else if (env.SKILLMEAT_API_KEY_SCOPES) {
+    readScopes(env, 'SKILLMEAT_API_KEY_SCOPES', DEFAULT_STATIC_KEY_SCOPES);
+  }
+  return { authProvider: provider, clerk, enterprisePatSecret: secret || null, staticApiKey };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const logLevel = (env.SKILLMEAT_LOG_LEVEL?.trim().toLowerCase() || 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -100,6 +183,7 @@ export function loadConfig(env: Env = process.env): Config {
     database: Object.freeze(parseDatabaseUrl(env.DATABASE_URL)),
     logLevel,
     authEnabled,
+    ...readAuth(env, authEnabled),
     allowPublicZeroAuth,
   });
 }

@@ -10,11 +10,12 @@ import type { Database } from './db/database.js';
 import { withBodyLimit } from './http/body-limit.js';
 import type { Logger } from './logger.js';
 import { ARMOR_LIMITS } from './plugins/armor-limits.js';
+import { useAuthStatus } from './plugins/auth-status.js';
 import { useInputErrorCodes } from './plugins/input-error-codes.js';
 import { maskUnexpectedError } from './plugins/mask-errors.js';
 import { useRequestLogging } from './plugins/request-logging.js';
 import { useVersionEndpoint } from './plugins/version.js';
-import { schema } from './schema/index.js';
+import { protectedSchema } from './schema/index.js';
 import { VERSION } from './version.js';
 
 export interface ServerDeps {
@@ -24,26 +25,34 @@ export interface ServerDeps {
   logger: Logger;
 }
 
+interface NodeServerContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+}
+
 export interface SkillmeatServer {
   http: Server;
-  yoga: YogaServerInstance<Record<string, never>, Context>;
+  yoga: YogaServerInstance<NodeServerContext, Context>;
 }
 
 export function createServer({ config, database, authChain, logger }: ServerDeps): SkillmeatServer {
-  const yoga = createYoga<Record<string, never>, Context>({
-    schema,
+  const yoga = createYoga<NodeServerContext, Context>({
+    schema: protectedSchema,
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
     graphiql: { title: 'SkillMeat GraphQL API' },
     maskedErrors: { isDev: false, maskError: maskUnexpectedError(logger) },
     logging: false,
-    context: async ({ request }) => createContext(database.db, await authChain(request)),
+    context: async ({ request, req }) => {
+      const address = req?.socket.remoteAddress ?? null;
+      return createContext(database.db, await authChain.resolve(request, address), address);
+    },
     plugins: [
       useRequestLogging(logger),
       useVersionEndpoint({
         version: VERSION,
-        authMode: config.authEnabled ? 'auth' : 'zero-auth',
+        authMode: config.authEnabled ? config.authProvider : 'zero-auth',
         database: database.dialect,
       }),
       useReadinessCheck({
@@ -55,6 +64,7 @@ export function createServer({ config, database, authChain, logger }: ServerDeps
       }),
       EnvelopArmorPlugin(ARMOR_LIMITS),
       useInputErrorCodes(),
+      useAuthStatus(),
     ],
   });
 
@@ -63,11 +73,11 @@ export function createServer({ config, database, authChain, logger }: ServerDeps
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined && name !== 'transfer-encoding') headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
-    const response = await yoga.fetch(new URL(req.url ?? '/', 'http://localhost'), {
-      method: req.method ?? 'POST',
-      headers,
-      body: new Uint8Array(body),
-    });
+    const response = await yoga.fetch(
+      new URL(req.url ?? '/', 'http://localhost'),
+      { method: req.method ?? 'POST', headers, body: new Uint8Array(body) },
+      { req, res },
+    );
     res.writeHead(response.status, Object.fromEntries(response.headers));
     res.end(Buffer.from(await response.arrayBuffer()));
   };

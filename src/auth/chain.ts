@@ -1,25 +1,90 @@
 /**
- * The auth strategy chain: the ordered list of strategies, and nothing else. The first
- * strategy that recognises its credential decides; a bad credential throws and stops the chain.
+ * The auth strategy chain: the ordered list of strategies, and how it is run. The first
+ * strategy that recognises its credential decides; a bad credential stops the chain with 401,
+ * and a credential no strategy recognises is a 401 too — never a fall-through to a weaker one.
  */
 import type { Config } from '../config.js';
+import { recordApiKeyUse } from '../db/api-keys.js';
+import { audit } from '../db/audit.js';
 import type { Db } from '../db/database.js';
-import type { AuthStrategy } from './strategy.js';
+import { unauthenticated } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { LastUsedRecorder } from './last-used.js';
+import { apiKeyStrategy } from './strategies/api-key.js';
+import { enterprisePatStrategy } from './strategies/enterprise-pat.js';
+import { clerkVerification, jwtStrategy, type JwksOptions } from './strategies/jwt.js';
 import { zeroAuthStrategy } from './strategies/zero-auth.js';
+import { CredentialRejected, type AuthStrategy } from './strategy.js';
 import type { Viewer } from './viewer.js';
 
-export type AuthChain = (request: Request) => Promise<Viewer | null>;
+export interface AuthChain {
+  /** The Viewer, or null for a request with no credential when auth is enabled. Throws UNAUTHENTICATED. */
+  resolve(request: Request, address: string | null): Promise<Viewer | null>;
+  /** Waits for background writes (last-used stamps, audit rows). */
+  flush(): Promise<void>;
+}
 
-export async function createAuthChain(config: Config, db: Db): Promise<AuthChain> {
-  const strategies: AuthStrategy[] = [];
-  // Last link: no credential at all. Auth disabled → local admin; enabled → unauthenticated (null).
-  if (!config.authEnabled) strategies.push(await zeroAuthStrategy(db));
+export interface ChainOptions {
+  jwks?: JwksOptions;
+}
 
-  return async (request) => {
-    for (const strategy of strategies) {
-      const viewer = await strategy(request);
-      if (viewer) return viewer;
-    }
-    return null;
+async function strategiesFor(config: Config, db: Db, lastUsed: LastUsedRecorder, options: ChainOptions): Promise<AuthStrategy[]> {
+  if (!config.authEnabled) return [await zeroAuthStrategy(db)];
+  return [
+    apiKeyStrategy(db, config.staticApiKey, lastUsed),
+    ...(config.enterprisePatSecret ? [enterprisePatStrategy(config.enterprisePatSecret)] : []),
+    ...(config.clerk ? [jwtStrategy(db, clerkVerification(config.clerk, options.jwks))] : []),
+  ];
+}
+
+export async function createAuthChain(config: Config, db: Db, logger: Logger, options: ChainOptions = {}): Promise<AuthChain> {
+  const background = new Set<Promise<unknown>>();
+  const inBackground = (work: Promise<unknown>) => {
+    const tracked = work.catch((error: unknown) => logger.warn({ err: error }, 'auth background write failed'));
+    background.add(tracked);
+    void tracked.finally(() => background.delete(tracked));
+  };
+  const lastUsed = new LastUsedRecorder(
+    (id, at) =>
+      recordApiKeyUse(db, id, at).then(() =>
+        audit(db, { event: 'api_key.used', outcome: 'success', strategy: 'api-key', target: `api_key:${id}` }),
+      ),
+    logger,
+  );
+  const strategies = await strategiesFor(config, db, lastUsed, options);
+
+  const reject = (strategy: string, reason: string, address: string | null) => {
+    logger.debug({ strategy, outcome: 'rejected', reason }, 'auth decision');
+    inBackground(audit(db, { event: 'auth.failure', outcome: 'failure', strategy, reason, address }));
+    return unauthenticated(reason, { invalidToken: true });
+  };
+
+  return {
+    async resolve(request, address) {
+      try {
+        for (const strategy of strategies) {
+          const viewer = await strategy.authenticate(request);
+          if (viewer) {
+            logger.debug(
+              { strategy: strategy.name, outcome: 'accepted', role: viewer.role, teamId: viewer.teamId, scopes: [...viewer.scopes] },
+              'auth decision',
+            );
+            return viewer;
+          }
+        }
+      } catch (error) {
+        if (error instanceof CredentialRejected) throw reject(error.strategy, error.reason, address);
+        throw error;
+      }
+      if (request.headers.has('authorization') || request.headers.has('x-api-key')) {
+        throw reject('bearer', 'The bearer token is not one this server accepts.', address);
+      }
+      logger.debug({ outcome: 'anonymous' }, 'auth decision');
+      return null;
+    },
+    flush: async () => {
+      await lastUsed.flush();
+      await Promise.all([...background]);
+    },
   };
 }

@@ -16,7 +16,7 @@ export interface Viewer {
 /** The team every zero-auth resource belongs to. */
 export const LOCAL_TEAM = 'local';
 /** The subject of the one user that stands for the person at the keyboard in zero-auth mode. */
-export const LOCAL_SUBJECT = 'local';
+export const LOCAL_SUBJECT = 'skillmeat:zero-auth';
 
 export function makeViewer(fields: Omit<Viewer, 'scopes'> & { scopes?: Iterable<Scope> }): Viewer {
   const scopes = new Set<Scope>(fields.scopes ?? ROLE_SCOPES[fields.role]);

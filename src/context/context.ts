@@ -9,10 +9,14 @@ export interface Context {
   readonly viewer: Viewer | null;
   readonly db: Db;
   readonly loaders: Loaders;
+  /** The client's address (the TCP peer), for the audit log. */
+  readonly address: string | null;
+  /** Root fields the permission rules denied (all denied → HTTP 403). */
+  readonly deniedRootFields: Set<string>;
 }
 
-export function createContext(db: Db, viewer: Viewer | null): Context {
-  return { viewer, db, loaders: createLoaders(db, viewer) };
+export function createContext(db: Db, viewer: Viewer | null, address: string | null): Context {
+  return { viewer, db, loaders: createLoaders(db, viewer), address, deniedRootFields: new Set() };
 }
 
 /** The viewer, or UNAUTHENTICATED: every resolver that touches data starts here. */

@@ -18,10 +18,42 @@ export interface UsersTable {
   subject: string;
   email: string | null;
   name: string | null;
+  /** The role derived from the identity provider's claims (or set at sign-up). */
   role: string;
+  /** A role set with setUserRole; wins over `role`. */
+  role_override: string | null;
   team_id: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+}
+
+export interface ApiKeysTable {
+  id: Generated<number>;
+  name: string;
+  prefix: string;
+  secret_hash: string;
+  /** JSON array of scope names. */
+  scopes: string;
+  user_id: number | null;
+  creator_role: string;
+  team_id: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  created_at: Timestamp;
+  event: string;
+  strategy: string | null;
+  outcome: string;
+  reason: string | null;
+  actor_user_id: number | null;
+  team_id: string | null;
+  target: string | null;
+  address: string | null;
 }
 
 export interface ArtifactsTable {
@@ -73,6 +105,8 @@ export interface Tables {
   collections: CollectionsTable;
   collection_artifacts: CollectionArtifactsTable;
   settings: SettingsTable;
+  api_keys: ApiKeysTable;
+  audit_log: AuditLogTable;
 }
 
 export type Db = Kysely<Tables>;
@@ -80,6 +114,7 @@ export type UserRow = Selectable<UsersTable>;
 export type ArtifactRow = Selectable<ArtifactsTable>;
 export type NewArtifactRow = Insertable<ArtifactsTable>;
 export type CollectionRow = Selectable<CollectionsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
 
 export interface Database {
   readonly db: Db;

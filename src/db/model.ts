@@ -82,7 +82,7 @@ export function toUser(row: UserRow): User {
     subject: row.subject,
     email: row.email,
     name: row.name,
-    role: row.role as Role,
+    role: (row.role_override ?? row.role) as Role,
     teamId: row.team_id,
     createdAt: row.created_at,
   };

@@ -1,6 +1,7 @@
 /** User queries. Listing is scoped to the viewer's team unless it sees every team. */
 import { seesEveryTeam, type Viewer } from '../auth/viewer.js';
-import type { Role } from '../auth/scopes.js';
+import { ROLE_RANK, type Role } from '../auth/scopes.js';
+import { badInput, forbidden, notFound } from '../errors.js';
 import { now, type Db } from './database.js';
 import { toUser, type User } from './model.js';
 import { toPage, type Page, type PageWindow } from './pagination.js';
@@ -83,4 +84,53 @@ export async function upsertUser(db: Db, identity: UserIdentity): Promise<User> 
     .returningAll()
     .executeTakeFirstOrThrow();
   return toUser(row);
+}
+
+export async function findUserBySubject(db: Db, subject: string): Promise<User | null> {
+  const row = await db.selectFrom('users').selectAll().where('subject', '=', subject).executeTakeFirst();
+  return row ? toUser(row) : null;
+}
+
+/**
+ * The user behind a token's claims: created on first sight, its profile (email, name, team,
+ * claim role) kept in sync, written only when something changed. A role override set with
+ * setUserRole is never touched here, and wins.
+ */
+export async function syncUserFromClaims(db: Db, identity: UserIdentity): Promise<User> {
+  const row = await db.selectFrom('users').selectAll().where('subject', '=', identity.subject).executeTakeFirst();
+  if (!row) return upsertUser(db, identity);
+  const email = identity.email ?? null;
+  const name = identity.name ?? null;
+  if (row.email === email && row.name === name && row.team_id === identity.teamId && row.role === identity.role) {
+    return toUser(row);
+  }
+  const updated = await db
+    .updateTable('users')
+    .set({ email, name, team_id: identity.teamId, role: identity.role, updated_at: now() })
+    .where('id', '=', row.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toUser(updated);
+}
+
+/**
+ * setUserRole: admin:users holders change roles within their team (admins of every team: any
+ * user), never to a role above their own, never on a user who outranks them; LOCAL_ADMIN is
+ * zero-auth's alone and cannot be granted.
+ */
+export async function setUserRole(db: Db, viewer: Viewer, userId: number, globalId: string, role: Role): Promise<{ user: User; from: Role }> {
+  if (role === 'LOCAL_ADMIN') throw badInput('LOCAL_ADMIN belongs to zero-auth mode and cannot be granted.', 'role');
+  const row = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
+  const target = row ? toUser(row) : null;
+  const inReach = target !== null && (seesEveryTeam(viewer) || (viewer.teamId !== null && target.teamId === viewer.teamId));
+  if (!target || !inReach) throw notFound('user', globalId);
+  if (ROLE_RANK[role] > ROLE_RANK[viewer.role]) throw forbidden(`You cannot grant ${role}: it is above your own role.`);
+  if (ROLE_RANK[target.role] > ROLE_RANK[viewer.role]) throw forbidden('You cannot change the role of a user who outranks you.');
+  const updated = await db
+    .updateTable('users')
+    .set({ role_override: role, updated_at: now() })
+    .where('id', '=', userId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { user: toUser(updated), from: target.role };
 }

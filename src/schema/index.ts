@@ -1,5 +1,6 @@
 /** Imports every type family (each registers itself on the builder) and builds the schema. */
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { withPermissions } from '../auth/permissions.js';
 import { builder } from './builder.js';
 import './scalars.js';
 import './enums.js';
@@ -9,8 +10,11 @@ import './user.js';
 import './artifact.js';
 import './collection.js';
 import './settings.js';
+import './api-key.js';
 
 export const schema: GraphQLSchema = builder.toSchema();
+/** The schema served: the permission table applied. */
+export const protectedSchema: GraphQLSchema = withPermissions(schema);
 
 /** The SDL committed as schema.graphql (sorted, so diffs stay small). */
 export function printSdl(): string {

@@ -1,6 +1,10 @@
 /** User: the Node type and the users listing. */
 import { viewerOf } from '../context/context.js';
-import { countUsers, listUsers } from '../db/users.js';
+import { audit } from '../db/audit.js';
+import type { User } from '../db/model.js';
+import { countUsers, listUsers, setUserRole } from '../db/users.js';
+import { forgetLoaded } from '../context/loaders.js';
+import { decodeIdOf } from './global-id.js';
 import { pageWindow } from '../db/pagination.js';
 import { builder } from './builder.js';
 import { RoleEnum } from './enums.js';
@@ -30,6 +34,38 @@ builder.queryField('users', (t) =>
       const viewer = viewerOf(ctx);
       const window = pageWindow(args);
       return toConnection(await listUsers(ctx.db, viewer, window), () => countUsers(ctx.db, viewer));
+    },
+  }),
+);
+
+const SetUserRoleInput = builder.inputType('SetUserRoleInput', {
+  fields: (t) => ({ userId: t.id({ required: true }), role: t.field({ type: RoleEnum, required: true }) }),
+});
+
+const SetUserRolePayload = builder.objectRef<{ user: User }>('SetUserRolePayload').implement({
+  fields: (t) => ({ user: t.expose('user', { type: UserRef }) }),
+});
+
+builder.mutationField('setUserRole', (t) =>
+  t.field({
+    type: SetUserRolePayload,
+    description: 'admin:users; a TEAM_ADMIN only within its team and never above TEAM_ADMIN',
+    args: { input: t.arg({ type: SetUserRoleInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const viewer = viewerOf(ctx);
+      const globalId = String(input.userId);
+      const { user, from } = await setUserRole(ctx.db, viewer, decodeIdOf('User', globalId, 'userId'), globalId, input.role);
+      await audit(ctx.db, {
+        event: 'role.changed',
+        outcome: 'success',
+        strategy: viewer.authMethod,
+        actorUserId: viewer.userId,
+        teamId: user.teamId,
+        target: `user:${user.id} ${from}->${user.role}`,
+        address: ctx.address,
+      });
+      forgetLoaded(ctx.loaders);
+      return { user };
     },
   }),
 );

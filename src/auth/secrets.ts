@@ -1,0 +1,36 @@
+/**
+ * Secrets: generation (high-entropy, with a recognisable prefix), hashing for storage, and
+ * constant-time comparison. Only hashes are stored; a secret is shown once, at creation.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export function sha256Hex(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
+}
+
+/** Compares two secrets in time independent of where they differ (and of their lengths). */
+export function constantTimeEqual(a: string, b: string): boolean {
+  // Hashing first gives equal-length inputs, so timingSafeEqual never throws or leaks length.
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+}
+
+export interface IssuedSecret {
+  /** The whole secret, e.g. `smk_3fA9…`: shown once. */
+  secret: string;
+  /** Its visible start (kind + 8 characters), unique, stored in clear to find the row. */
+  prefix: string;
+  /** What is stored. */
+  hash: string;
+}
+
+export const PREFIX_BODY_LENGTH = 8;
+
+/** `kind_` + 43 base64url characters (32 random bytes). */
+export function issueSecret(kind: string): IssuedSecret {
+  const secret = `${kind}_${randomBytes(32).toString('base64url')}`;
+  return { secret, prefix: prefixOf(secret, kind), hash: sha256Hex(secret) };
+}
+
+export function prefixOf(secret: string, kind: string): string {
+  return secret.slice(0, kind.length + 1 + PREFIX_BODY_LENGTH);
+}

@@ -1,0 +1,52 @@
+/**
+ * X-API-Key: the static key from the environment, or a key issued by createApiKey. An issued
+ * key acts with its scopes, narrowed to what its creator holds now, in its creator's team.
+ */
+import type { StaticApiKeyConfig } from '../../config.js';
+import { API_KEY_KIND, findApiKeyBySecret } from '../../db/api-keys.js';
+import type { Db } from '../../db/database.js';
+import { toUser } from '../../db/model.js';
+import type { LastUsedRecorder } from '../last-used.js';
+import { ROLE_SCOPES } from '../scopes.js';
+import { constantTimeEqual } from '../secrets.js';
+import { CredentialRejected, type AuthStrategy } from '../strategy.js';
+import { makeViewer } from '../viewer.js';
+
+const NAME = 'api-key';
+const ISSUED_KEY_SHAPE = new RegExp(`^${API_KEY_KIND}_[A-Za-z0-9_-]{43}$`);
+
+export function apiKeyStrategy(db: Db, staticKey: StaticApiKeyConfig | null, lastUsed: LastUsedRecorder): AuthStrategy {
+  // The static key is a service account: it sees every team, with the scopes it was given.
+  const staticViewer = staticKey
+    ? makeViewer({ role: 'SYSTEM_ADMIN', scopes: staticKey.scopes, teamId: null, authMethod: 'API_KEY', userId: null })
+    : null;
+  return {
+    name: NAME,
+    authenticate: async (request) => {
+      const presented = request.headers.get('x-api-key');
+      if (presented === null) return null;
+      const secret = presented.trim();
+      if (staticKey && staticViewer && constantTimeEqual(secret, staticKey.key)) return staticViewer;
+      if (!ISSUED_KEY_SHAPE.test(secret)) throw new CredentialRejected(NAME, 'Invalid API key.');
+      const found = await findApiKeyBySecret(db, secret);
+      if (!found) throw new CredentialRejected(NAME, 'Invalid API key.');
+      const { key, creator } = found;
+      if (key.revokedAt !== null) throw new CredentialRejected(NAME, 'This API key has been revoked.');
+      if (key.expiresAt !== null && Date.parse(key.expiresAt) <= Date.now()) {
+        throw new CredentialRejected(NAME, 'This API key has expired.');
+      }
+      if (key.userId !== null && creator === null) throw new CredentialRejected(NAME, 'Invalid API key.');
+      const user = creator ? toUser(creator) : null;
+      const role = user ? user.role : key.creatorRole;
+      const held = new Set(ROLE_SCOPES[role]);
+      lastUsed.touch(key.id);
+      return makeViewer({
+        role,
+        scopes: key.scopes.filter((s) => held.has(s)),
+        teamId: user ? user.teamId : key.teamId,
+        authMethod: 'API_KEY',
+        userId: user?.id ?? null,
+      });
+    },
+  };
+}

@@ -1,0 +1,16 @@
+/** Enterprise PAT: a Bearer token equal to SKILLMEAT_ENTERPRISE_PAT_SECRET is SYSTEM_ADMIN. */
+import { constantTimeEqual } from '../secrets.js';
+import { bearerToken, type AuthStrategy } from '../strategy.js';
+import { makeViewer } from '../viewer.js';
+
+export function enterprisePatStrategy(secret: string): AuthStrategy {
+  const viewer = makeViewer({ role: 'SYSTEM_ADMIN', teamId: null, authMethod: 'ENTERPRISE_PAT', userId: null });
+  return {
+    name: 'enterprise-pat',
+    // Not equal is "not mine": the next Bearer strategy decides, and an unclaimed token is a 401.
+    authenticate: (request) => {
+      const token = bearerToken(request);
+      return token !== null && constantTimeEqual(token, secret) ? viewer : null;
+    },
+  };
+}

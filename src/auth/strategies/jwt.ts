@@ -1,0 +1,101 @@
+/**
+ * JWT: a Bearer token that looks like a JWS, verified with jose against the provider's keys
+ * (clerk: a remote JWKS, cached, refetched on an unknown kid at most once per cooldown, with a
+ * fetch timeout). Only asymmetric algorithms; exp is required; exp/nbf get 60 s of skew; iss
+ * always and aud when configured. The subject becomes (or updates) a user.
+ */
+import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import type { ClerkConfig } from '../../config.js';
+import type { Db } from '../../db/database.js';
+import { syncUserFromClaims } from '../../db/users.js';
+import { identityFromClaims } from '../claims.js';
+import { ROLE_SCOPES } from '../scopes.js';
+import { bearerToken, CredentialRejected, type AuthStrategy } from '../strategy.js';
+import { makeViewer } from '../viewer.js';
+
+const NAME = 'jwt';
+export const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+export const CLOCK_SKEW_SECONDS = 60;
+const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+export interface JwksOptions {
+  /** Give up on a JWKS fetch after this long. */
+  timeoutMs: number;
+  /** After a fetch, an unknown kid triggers no new fetch for this long. */
+  cooldownMs: number;
+  /** Refetch the JWKS when it is older than this, even when every kid is known. */
+  maxAgeMs: number;
+}
+
+export const DEFAULT_JWKS_OPTIONS: JwksOptions = { timeoutMs: 3_000, cooldownMs: 5_000, maxAgeMs: 10 * 60_000 };
+
+export function remoteJwks(url: string, options: JwksOptions = DEFAULT_JWKS_OPTIONS): JWTVerifyGetKey {
+  return createRemoteJWKSet(new URL(url), {
+    timeoutDuration: options.timeoutMs,
+    cooldownDuration: options.cooldownMs,
+    cacheMaxAge: options.maxAgeMs,
+  });
+}
+
+/** Why jose refused a token, in words a client may see. */
+function reasonFor(error: unknown): string {
+  if (error instanceof errors.JWTExpired) return 'The token has expired.';
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'nbf') return 'The token is not valid yet.';
+    if (error.claim === 'iss') return 'The token was issued by an unexpected issuer.';
+    if (error.claim === 'aud') return 'The token is not meant for this audience.';
+    return `The token's "${error.claim}" claim is invalid.`;
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed) return 'The token is signed with an algorithm that is not allowed.';
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'The token signature is invalid.';
+  if (error instanceof errors.JWKSNoMatchingKey) return 'No signing key matches the token.';
+  if (error instanceof errors.JWKSMultipleMatchingKeys) return 'More than one signing key matches the token.';
+  if (error instanceof errors.JWKSTimeout) return 'The signing keys could not be fetched in time; try again shortly.';
+  if (error instanceof errors.JWKSInvalid) return 'The signing keys could not be read; try again shortly.';
+  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) return 'The token is malformed.';
+  if (error instanceof errors.JOSEError) return 'The token could not be verified.';
+  // fetch() failures (connection refused, DNS) surface as plain errors from the JWKS fetch.
+  return 'The signing keys are unavailable; try again shortly.';
+}
+
+export interface JwtVerification {
+  getKey: JWTVerifyGetKey;
+  issuer: string;
+  audience: string | null;
+}
+
+export function jwtStrategy(db: Db, verification: JwtVerification): AuthStrategy {
+  return {
+    name: NAME,
+    authenticate: async (request) => {
+      const token = bearerToken(request);
+      if (token === null || !JWS_SHAPE.test(token)) return null;
+      let payload;
+      try {
+        ({ payload } = await jwtVerify(token, verification.getKey, {
+          algorithms: ALLOWED_ALGORITHMS,
+          issuer: verification.issuer,
+          ...(verification.audience ? { audience: verification.audience } : {}),
+          clockTolerance: CLOCK_SKEW_SECONDS,
+          requiredClaims: ['exp', 'sub'],
+        }));
+      } catch (error) {
+        throw new CredentialRejected(NAME, reasonFor(error));
+      }
+      const identity = identityFromClaims(payload);
+      if (!identity) throw new CredentialRejected(NAME, 'The token has no usable "sub" claim.');
+      const user = await syncUserFromClaims(db, identity);
+      return makeViewer({
+        role: user.role,
+        scopes: ROLE_SCOPES[user.role],
+        teamId: user.teamId,
+        authMethod: 'JWT',
+        userId: user.id,
+      });
+    },
+  };
+}
+
+export function clerkVerification(clerk: ClerkConfig, jwks?: JwksOptions): JwtVerification {
+  return { getKey: remoteJwks(clerk.jwksUrl, jwks), issuer: clerk.issuer, audience: clerk.audience };
+}
