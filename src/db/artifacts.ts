@@ -15,7 +15,7 @@ export interface ArtifactFilter {
 }
 
 function filteredArtifacts(db: Db, viewer: Viewer, filter: ArtifactFilter) {
-  const visible = visibleRows(viewer, 'artifacts');
+  const visible = visibleRows(viewer, 'artifacts', 'artifacts:read');
   const search = validSearch(filter.search);
   const tag = filter.tag?.trim();
   return db
@@ -60,7 +60,7 @@ export async function countArtifacts(db: Db, viewer: Viewer, filter: ArtifactFil
 /** The artifacts with these ids that the viewer may read, in the order asked; null for the rest. */
 export async function artifactsByIds(db: Db, viewer: Viewer, ids: readonly number[]): Promise<(Artifact | null)[]> {
   if (ids.length === 0) return [];
-  const visible = visibleRows(viewer, 'artifacts');
+  const visible = visibleRows(viewer, 'artifacts', 'artifacts:read');
   const rows = await db
     .selectFrom('artifacts')
     .selectAll()

@@ -8,7 +8,7 @@ import { canReadRow, canWriteRow, visibleRows } from './tenancy.js';
 import { validDescription, validName } from './validate.js';
 
 export async function listCollections(db: Db, viewer: Viewer, window: PageWindow): Promise<Page<Collection>> {
-  const visible = visibleRows(viewer, 'collections');
+  const visible = visibleRows(viewer, 'collections', 'collections:read');
   const rows = await db
     .selectFrom('collections')
     .selectAll()
@@ -21,7 +21,7 @@ export async function listCollections(db: Db, viewer: Viewer, window: PageWindow
 }
 
 export async function countCollections(db: Db, viewer: Viewer): Promise<number> {
-  const visible = visibleRows(viewer, 'collections');
+  const visible = visibleRows(viewer, 'collections', 'collections:read');
   const row = await db
     .selectFrom('collections')
     .select((eb) => eb.fn.countAll<number | string>().as('count'))
@@ -32,7 +32,7 @@ export async function countCollections(db: Db, viewer: Viewer): Promise<number> 
 
 export async function collectionsByIds(db: Db, viewer: Viewer, ids: readonly number[]): Promise<(Collection | null)[]> {
   if (ids.length === 0) return [];
-  const visible = visibleRows(viewer, 'collections');
+  const visible = visibleRows(viewer, 'collections', 'collections:read');
   const rows = await db
     .selectFrom('collections')
     .selectAll()

@@ -27,7 +27,7 @@ export async function artifactsOfCollections(
   window: PageWindow,
 ): Promise<Map<number, Page<Artifact>>> {
   if (collectionIds.length === 0) return new Map();
-  const visible = visibleRows(viewer, 'a');
+  const visible = visibleRows(viewer, 'a', 'artifacts:read');
   const rows = await db
     .with('ranked', (qc) =>
       qc
@@ -62,7 +62,7 @@ export async function collectionsOfArtifacts(
   window: PageWindow,
 ): Promise<Map<number, Page<Collection>>> {
   if (artifactIds.length === 0) return new Map();
-  const visible = visibleRows(viewer, 'c');
+  const visible = visibleRows(viewer, 'c', 'collections:read');
   const rows = await db
     .with('ranked', (qc) =>
       qc
@@ -92,7 +92,7 @@ export async function collectionsOfArtifacts(
 
 /** How many artifacts of each collection the viewer can see. */
 export async function countArtifactsOfCollections(db: Db, viewer: Viewer, collectionIds: readonly number[]): Promise<Map<number, number>> {
-  const visible = visibleRows(viewer, 'a');
+  const visible = visibleRows(viewer, 'a', 'artifacts:read');
   const rows = await db
     .selectFrom('collection_artifacts as ca')
     .innerJoin('artifacts as a', 'a.id', 'ca.artifact_id')
@@ -106,7 +106,7 @@ export async function countArtifactsOfCollections(db: Db, viewer: Viewer, collec
 
 /** How many collections of each artifact the viewer can see. */
 export async function countCollectionsOfArtifacts(db: Db, viewer: Viewer, artifactIds: readonly number[]): Promise<Map<number, number>> {
-  const visible = visibleRows(viewer, 'c');
+  const visible = visibleRows(viewer, 'c', 'collections:read');
   const rows = await db
     .selectFrom('collection_artifacts as ca')
     .innerJoin('collections as c', 'c.id', 'ca.collection_id')

@@ -3,14 +3,17 @@
  * changes team resources goes through these, so no resolver can forget them.
  */
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
-import { seesEveryTeam, type Viewer } from '../auth/viewer.js';
+import type { Scope } from '../auth/scopes.js';
+import { hasScope, seesEveryTeam, type Viewer } from '../auth/viewer.js';
 
 /**
  * The predicate on `table` (a name or alias with `visibility` and `team_id` columns) that keeps
- * the rows `viewer` may read, or null when it may read them all.
- * PUBLIC rows are readable by everyone; TEAM rows by their team's members (not VIEWERs).
+ * the rows `viewer` may read, or null when it may read them all. Without `readScope` nothing is
+ * readable (so node(id) and nested lists cannot sidestep a missing scope); PUBLIC rows are
+ * readable by everyone else; TEAM rows by their team's members (not VIEWERs) and admins of all.
  */
-export function visibleRows(viewer: Viewer, table: string): RawBuilder<SqlBool> | null {
+export function visibleRows(viewer: Viewer, table: string, readScope: Scope): RawBuilder<SqlBool> | null {
+  if (!hasScope(viewer, readScope)) return sql<SqlBool>`1 = 0`;
   if (seesEveryTeam(viewer)) return null;
   const visibility = sql.ref(`${table}.visibility`);
   if (viewer.role === 'VIEWER' || viewer.teamId === null) return sql<SqlBool>`${visibility} = 'PUBLIC'`;

@@ -5,6 +5,7 @@
 import { startApp, type App } from '../../src/app.js';
 import { loadConfig, type Config, type DatabaseConfig } from '../../src/config.js';
 import type { DatabaseDialect } from '../../src/config.js';
+import type { JwksOptions } from '../../src/auth/strategies/jwt.js';
 import { createLogger } from '../../src/logger.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
 
@@ -25,6 +26,8 @@ export interface TestServerOptions {
   database?: TestDatabase;
   /** Extra environment, as the server would read it (SKILLMEAT_* variables). */
   env?: Record<string, string>;
+  /** JWKS timing for the clerk provider; the defaults are the server's own. */
+  jwks?: JwksOptions;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -35,6 +38,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const app = await startApp(config, {
     logger: createLogger(config.logLevel),
     onQuery: (sql) => statements.push(sql),
+    ...(options.jwks ? { jwks: options.jwks } : {}),
   });
   return {
     app,
