@@ -5,6 +5,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { createAuthChain } from './auth/chain.js';
+import { createLocalIdentityProvider } from './auth/local/identity-provider.js';
 import type { JwksOptions } from './auth/strategies/jwt.js';
 import type { Config } from './config.js';
 import { createDatabase, type Database, type DatabaseOptions } from './db/database.js';
@@ -35,18 +36,30 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   try {
     const applied = await migrateToLatest(database.db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
-    const authChain = await createAuthChain(config, database.db, logger, options.jwks ? { jwks: options.jwks } : {});
-    const server = createServer({ config, database, authChain, logger });
+    // The public URL is known once the server listens (port 0 in tests), unless configured.
+    let publicUrl = config.publicUrl ?? '';
+    const issuer = () => publicUrl;
+    const idp =
+      config.authEnabled && config.authProvider === 'local'
+        ? await createLocalIdentityProvider(database, { issuer, signupEnabled: config.signupEnabled })
+        : null;
+    const authChain = await createAuthChain(config, database.db, logger, {
+      ...(options.jwks ? { jwks: options.jwks } : {}),
+      ...(idp ? { local: { keys: idp.keys, issuer } } : {}),
+    });
+    const server = createServer({ config, database, authChain, logger, idp });
     await new Promise<void>((resolve, reject) => {
       server.http.once('error', reject);
       server.http.listen(config.port, config.host, () => {
         server.http.off('error', reject);
+        const { port } = server.http.address() as AddressInfo;
+        const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+        publicUrl ||= `http://${host}:${port}`;
         resolve();
       });
     });
     const { port } = server.http.address() as AddressInfo;
-    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    const url = `http://${host}:${port}`;
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
     logger.info({ url: `${url}/graphql`, database: database.dialect, auth: config.authEnabled }, 'listening');
 
     let closing: Promise<void> | undefined;

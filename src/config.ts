@@ -44,6 +44,13 @@ export interface Config {
   /** Present when SKILLMEAT_API_KEY_ENABLED is true. */
   readonly staticApiKey: StaticApiKeyConfig | null;
   readonly allowPublicZeroAuth: boolean;
+  /** Provider local: whether signUp is open (SKILLMEAT_SIGNUP_ENABLED, default true). */
+  readonly signupEnabled: boolean;
+  /**
+   * The URL people and clients reach this server at (SKILLMEAT_PUBLIC_URL): the issuer of local
+   * tokens and the base of the device verification URI. Null: derived from HOST and the port.
+   */
+  readonly publicUrl: string | null;
 }
 
 export class ConfigError extends Error {
@@ -163,6 +170,19 @@ function readAuth(env: Env, authEnabled: boolean) {
   return { authProvider: provider, clerk, enterprisePatSecret: secret || null, staticApiKey };
 }
 
+function readPublicUrl(env: Env): string | null {
+  const raw = env.SKILLMEAT_PUBLIC_URL?.trim();
+  if (!raw) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`SKILLMEAT_PUBLIC_URL must be an absolute http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError('SKILLMEAT_PUBLIC_URL must be an http(s) URL');
+  return raw.replace(/\/+$/, '');
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const logLevel = (env.SKILLMEAT_LOG_LEVEL?.trim().toLowerCase() || 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -185,5 +205,7 @@ export function loadConfig(env: Env = process.env): Config {
     authEnabled,
     ...readAuth(env, authEnabled),
     allowPublicZeroAuth,
+    signupEnabled: readBoolean(env, 'SKILLMEAT_SIGNUP_ENABLED', true),
+    publicUrl: readPublicUrl(env),
   });
 }

@@ -4,7 +4,7 @@
  */
 import { GraphQLError } from 'graphql';
 
-export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT';
+export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT' | 'RATE_LIMITED';
 
 function make(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { code, ...extra } });
@@ -34,6 +34,15 @@ export function notFound(what: string, id: string): GraphQLError {
 /** Invalid arguments; `field` names the argument or input field at fault. */
 export function badInput(message: string, field?: string): GraphQLError {
   return make('BAD_USER_INPUT', message, field === undefined ? {} : { field });
+}
+
+/** Too many attempts (login, sign-up, user-code guesses): HTTP 429 with Retry-After. */
+export function rateLimited(retryAfterSeconds: number): GraphQLError {
+  const seconds = Math.max(1, retryAfterSeconds);
+  return make('RATE_LIMITED', `Too many attempts; try again in ${seconds} seconds.`, {
+    retryAfter: seconds,
+    http: { status: 429, headers: { 'Retry-After': String(seconds) } },
+  });
 }
 
 export function errorCode(error: unknown): string | undefined {

@@ -8,6 +8,9 @@ import type { Config } from './config.js';
 import { createContext, type Context } from './context/context.js';
 import type { Database } from './db/database.js';
 import { withBodyLimit } from './http/body-limit.js';
+import { useDevicePage } from './http/device-page.js';
+import { useOAuthEndpoints } from './http/oauth.js';
+import type { LocalIdentityProvider } from './auth/local/identity-provider.js';
 import type { Logger } from './logger.js';
 import { ARMOR_LIMITS } from './plugins/armor-limits.js';
 import { useAuthStatus } from './plugins/auth-status.js';
@@ -23,6 +26,8 @@ export interface ServerDeps {
   database: Database;
   authChain: AuthChain;
   logger: Logger;
+  /** The local identity provider, when it runs (auth enabled, provider local). */
+  idp: LocalIdentityProvider | null;
 }
 
 interface NodeServerContext {
@@ -35,7 +40,7 @@ export interface SkillmeatServer {
   yoga: YogaServerInstance<NodeServerContext, Context>;
 }
 
-export function createServer({ config, database, authChain, logger }: ServerDeps): SkillmeatServer {
+export function createServer({ config, database, authChain, logger, idp }: ServerDeps): SkillmeatServer {
   const yoga = createYoga<NodeServerContext, Context>({
     schema: protectedSchema,
     graphqlEndpoint: '/graphql',
@@ -46,7 +51,7 @@ export function createServer({ config, database, authChain, logger }: ServerDeps
     logging: false,
     context: async ({ request, req }) => {
       const address = req?.socket.remoteAddress ?? null;
-      return createContext(database.db, await authChain.resolve(request, address), address);
+      return createContext(database.db, await authChain.resolve(request, address), address, idp);
     },
     plugins: [
       useRequestLogging(logger),
@@ -62,6 +67,7 @@ export function createServer({ config, database, authChain, logger }: ServerDeps
           return true;
         },
       }),
+      ...(idp ? [useOAuthEndpoints(database.db, idp, logger), useDevicePage(database.db, idp, authChain)] : []),
       EnvelopArmorPlugin(ARMOR_LIMITS),
       useInputErrorCodes(),
       useAuthStatus(),

@@ -12,7 +12,11 @@ import type { Logger } from '../logger.js';
 import { LastUsedRecorder } from './last-used.js';
 import { apiKeyStrategy } from './strategies/api-key.js';
 import { enterprisePatStrategy } from './strategies/enterprise-pat.js';
-import { clerkVerification, jwtStrategy, type JwksOptions } from './strategies/jwt.js';
+import { recordPersonalAccessTokenUse } from '../db/personal-access-tokens.js';
+import { localVerification } from './local/local-verification.js';
+import type { LocalSigningKeys } from './local/signing-keys.js';
+import { clerkVerification, jwtStrategy, type JwksOptions, type JwtVerification } from './strategies/jwt.js';
+import { personalAccessTokenStrategy } from './strategies/personal-access-token.js';
 import { zeroAuthStrategy } from './strategies/zero-auth.js';
 import { CredentialRejected, type AuthStrategy } from './strategy.js';
 import type { Viewer } from './viewer.js';
@@ -26,14 +30,29 @@ export interface AuthChain {
 
 export interface ChainOptions {
   jwks?: JwksOptions;
+  /** Provider local: this server's signing keys and issuer. */
+  local?: { keys: LocalSigningKeys; issuer: () => string };
 }
 
-async function strategiesFor(config: Config, db: Db, lastUsed: LastUsedRecorder, options: ChainOptions): Promise<AuthStrategy[]> {
+interface Recorders {
+  apiKeys: LastUsedRecorder;
+  personalAccessTokens: LastUsedRecorder;
+}
+
+function jwtVerificationFor(config: Config, db: Db, options: ChainOptions): JwtVerification | null {
+  if (config.clerk) return clerkVerification(db, config.clerk, options.jwks);
+  if (config.authProvider === 'local' && options.local) return localVerification(db, options.local.keys, options.local.issuer);
+  return null;
+}
+
+async function strategiesFor(config: Config, db: Db, recorders: Recorders, options: ChainOptions): Promise<AuthStrategy[]> {
   if (!config.authEnabled) return [await zeroAuthStrategy(db)];
+  const jwt = jwtVerificationFor(config, db, options);
   return [
-    apiKeyStrategy(db, config.staticApiKey, lastUsed),
+    apiKeyStrategy(db, config.staticApiKey, recorders.apiKeys),
     ...(config.enterprisePatSecret ? [enterprisePatStrategy(config.enterprisePatSecret)] : []),
-    ...(config.clerk ? [jwtStrategy(db, clerkVerification(config.clerk, options.jwks))] : []),
+    personalAccessTokenStrategy(db, recorders.personalAccessTokens),
+    ...(jwt ? [jwtStrategy(jwt)] : []),
   ];
 }
 
@@ -44,14 +63,23 @@ export async function createAuthChain(config: Config, db: Db, logger: Logger, op
     background.add(tracked);
     void tracked.finally(() => background.delete(tracked));
   };
-  const lastUsed = new LastUsedRecorder(
-    (id, at) =>
-      recordApiKeyUse(db, id, at).then(() =>
-        audit(db, { event: 'api_key.used', outcome: 'success', strategy: 'api-key', target: `api_key:${id}` }),
-      ),
-    logger,
-  );
-  const strategies = await strategiesFor(config, db, lastUsed, options);
+  const recorders: Recorders = {
+    apiKeys: new LastUsedRecorder(
+      (id, at) =>
+        recordApiKeyUse(db, id, at).then(() =>
+          audit(db, { event: 'api_key.used', outcome: 'success', strategy: 'api-key', target: `api_key:${id}` }),
+        ),
+      logger,
+    ),
+    personalAccessTokens: new LastUsedRecorder(
+      (id, at) =>
+        recordPersonalAccessTokenUse(db, id, at).then(() =>
+          audit(db, { event: 'pat.used', outcome: 'success', strategy: 'personal-access-token', target: `pat:${id}` }),
+        ),
+      logger,
+    ),
+  };
+  const strategies = await strategiesFor(config, db, recorders, options);
 
   const reject = (strategy: string, reason: string, address: string | null) => {
     logger.debug({ strategy, outcome: 'rejected', reason }, 'auth decision');
@@ -83,7 +111,8 @@ export async function createAuthChain(config: Config, db: Db, logger: Logger, op
       return null;
     },
     flush: async () => {
-      await lastUsed.flush();
+      await recorders.apiKeys.flush();
+      await recorders.personalAccessTokens.flush();
       await Promise.all([...background]);
     },
   };

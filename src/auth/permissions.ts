@@ -8,7 +8,7 @@ import type { GraphQLSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import { allow, deny, shield } from 'graphql-shield';
 import { forbidden } from '../errors.js';
-import { hasScope, hasScopes, isAuthenticated, isSelfOrUserAdmin, type ShieldRule } from './rules.js';
+import { hasScope, hasScopes, isAuthenticated, isPublic, isSelfOrUserAdmin, isSignedInUser, type ShieldRule } from './rules.js';
 
 export type PermissionTable = Record<string, Record<string, ShieldRule>>;
 
@@ -23,6 +23,7 @@ export const ROOT_PERMISSIONS = {
     users: hasScope('admin:users'),
     apiKeys: isAuthenticated,
     settings: hasScope('admin:settings'),
+    personalAccessTokens: isAuthenticated,
   },
   Mutation: {
     createArtifact: hasScope('artifacts:write'),
@@ -36,6 +37,14 @@ export const ROOT_PERMISSIONS = {
     updateSettings: hasScope('admin:settings'),
     createApiKey: isAuthenticated,
     revokeApiKey: isAuthenticated,
+    signUp: isPublic,
+    logIn: isPublic,
+    logOut: isAuthenticated,
+    changePassword: isSignedInUser,
+    createPersonalAccessToken: isSignedInUser,
+    revokePersonalAccessToken: isAuthenticated,
+    approveDevice: isSignedInUser,
+    denyDevice: isSignedInUser,
   },
 } satisfies PermissionTable;
 
@@ -67,6 +76,17 @@ export const TYPE_PERMISSIONS = {
   UpdateSettingsPayload: { '*': allow },
   CreateApiKeyPayload: { '*': allow },
   RevokeApiKeyPayload: { '*': allow },
+  Session: { '*': allow },
+  SignUpPayload: { '*': allow },
+  LogInPayload: { '*': allow },
+  LogOutPayload: { '*': allow },
+  ChangePasswordPayload: { '*': allow },
+  PersonalAccessToken: { '*': allow },
+  PersonalAccessTokenConnection: { '*': allow },
+  PersonalAccessTokenEdge: { '*': allow },
+  CreatePersonalAccessTokenPayload: { '*': allow },
+  RevokePersonalAccessTokenPayload: { '*': allow },
+  DeviceDecisionPayload: { '*': allow },
 } satisfies PermissionTable;
 
 export const PERMISSIONS: PermissionTable = { ...ROOT_PERMISSIONS, ...TYPE_PERMISSIONS };

@@ -19,7 +19,8 @@ export type Requirement =
   | { kind: 'public' }
   | { kind: 'authenticated' }
   | { kind: 'scopes'; scopes: Scope[] }
-  | { kind: 'self-or-user-admin' };
+  | { kind: 'self-or-user-admin' }
+  | { kind: 'signed-in-user' };
 
 const requirements = new Map<ShieldRule, Requirement>();
 
@@ -72,6 +73,7 @@ export function hasScopes(...scopes: Scope[]): ShieldRule {
 /** On a User: the user themself, or an admin:users holder of the user's team (or of every team). */
 export const isSelfOrUserAdmin = described(
   rule('isSelfOrUserAdmin', { cache: 'no_cache' })((user: User, _args, ctx: Context, info) => {
+    if (ctx.signedInUserId !== null && ctx.signedInUserId === user.id) return true;
     const viewer = ctx.viewer;
     if (!viewer) return unauthenticated();
     if (viewer.userId !== null && viewer.userId === user.id) return true;
@@ -79,4 +81,16 @@ export const isSelfOrUserAdmin = described(
     return admin ? true : denied(ctx, info, 'Only the user themself and user admins of their team may see this.');
   }),
   { kind: 'self-or-user-admin' },
+);
+
+/** A person signed in with a JWT (not a key, a PAT or a service secret). */
+export const isSignedInUser = described(
+  rule('isSignedInUser', { cache: 'contextual' })((_parent, _args, ctx: Context, info) => {
+    const viewer = ctx.viewer;
+    if (!viewer) return unauthenticated();
+    return viewer.authMethod === 'JWT' && viewer.userId !== null
+      ? true
+      : denied(ctx, info, 'This needs a signed-in user (a JWT), not a key or token.');
+  }),
+  { kind: 'signed-in-user' },
 );

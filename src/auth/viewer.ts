@@ -11,6 +11,8 @@ export interface Viewer {
   readonly authMethod: AuthMethod;
   /** The users row this identity maps to; null for identities with no user (Enterprise PAT). */
   readonly userId: number | null;
+  /** For local-provider JWTs: the session (refresh-token family) the access token belongs to. */
+  readonly sessionId?: string | null;
 }
 
 /** The team every zero-auth resource belongs to. */

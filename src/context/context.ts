@@ -1,4 +1,5 @@
 /** The per-request Context every resolver receives: who is calling, the database, the loaders. */
+import type { LocalIdentityProvider } from '../auth/local/identity-provider.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { Db } from '../db/database.js';
 import { unauthenticated } from '../errors.js';
@@ -13,10 +14,14 @@ export interface Context {
   readonly address: string | null;
   /** Root fields the permission rules denied (all denied → HTTP 403). */
   readonly deniedRootFields: Set<string>;
+  /** The local identity provider; null unless auth is enabled with provider local. */
+  readonly idp: LocalIdentityProvider | null;
+  /** Set by signUp/logIn: the user this request just signed in, who may read their own profile. */
+  signedInUserId: number | null;
 }
 
-export function createContext(db: Db, viewer: Viewer | null, address: string | null): Context {
-  return { viewer, db, loaders: createLoaders(db, viewer), address, deniedRootFields: new Set() };
+export function createContext(db: Db, viewer: Viewer | null, address: string | null, idp: LocalIdentityProvider | null = null): Context {
+  return { viewer, db, loaders: createLoaders(db, viewer), address, deniedRootFields: new Set(), idp, signedInUserId: null };
 }
 
 /** The viewer, or UNAUTHENTICATED: every resolver that touches data starts here. */

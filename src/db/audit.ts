@@ -6,7 +6,20 @@ export type AuditEvent =
   | 'api_key.created'
   | 'api_key.revoked'
   | 'api_key.used'
-  | 'role.changed';
+  | 'role.changed'
+  | 'pat.created'
+  | 'pat.revoked'
+  | 'pat.used'
+  | 'account.created'
+  | 'login.success'
+  | 'login.failure'
+  | 'logout'
+  | 'password.changed'
+  | 'session.refreshed'
+  | 'session.reuse_detected'
+  | 'device.approved'
+  | 'device.denied'
+  | 'rate_limited';
 
 export interface AuditEntry {
   event: AuditEvent;

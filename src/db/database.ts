@@ -98,6 +98,60 @@ export interface SettingsTable {
   updated_at: Timestamp;
 }
 
+export interface AccountsTable {
+  user_id: number;
+  email: string;
+  password_hash: string;
+  created_at: Timestamp;
+  password_changed_at: Timestamp;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  public_jwk: string;
+  private_jwk: string;
+  created_at: Timestamp;
+  retired_at: Timestamp | null;
+}
+
+export interface RefreshTokensTable {
+  id: Generated<number>;
+  family_id: string;
+  user_id: number;
+  token_hash: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  rotated_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface PersonalAccessTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  prefix: string;
+  secret_hash: string;
+  scopes: string;
+  created_at: Timestamp;
+  expires_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface DeviceCodesTable {
+  id: Generated<number>;
+  device_code_hash: string;
+  user_code_hash: string;
+  client_id: string;
+  status: string;
+  user_id: number | null;
+  interval_seconds: number;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  last_polled_at: Timestamp | null;
+}
+
 export interface Tables {
   users: UsersTable;
   artifacts: ArtifactsTable;
@@ -107,6 +161,11 @@ export interface Tables {
   settings: SettingsTable;
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;
+  accounts: AccountsTable;
+  signing_keys: SigningKeysTable;
+  refresh_tokens: RefreshTokensTable;
+  personal_access_tokens: PersonalAccessTokensTable;
+  device_codes: DeviceCodesTable;
 }
 
 export type Db = Kysely<Tables>;
@@ -115,10 +174,16 @@ export type ArtifactRow = Selectable<ArtifactsTable>;
 export type NewArtifactRow = Insertable<ArtifactsTable>;
 export type CollectionRow = Selectable<CollectionsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type PersonalAccessTokenRow = Selectable<PersonalAccessTokensTable>;
+export type DeviceCodeRow = Selectable<DeviceCodesTable>;
+
+/** The driver under Kysely, for the few libraries that take one (the rate limiter's store). */
+export type RawClient = { dialect: 'sqlite'; sqlite: SQLite.Database } | { dialect: 'postgres'; pool: pg.Pool };
 
 export interface Database {
   readonly db: Db;
   readonly dialect: DatabaseDialect;
+  readonly raw: RawClient;
   close(): Promise<void>;
 }
 
@@ -158,9 +223,9 @@ export function createDatabase(config: DatabaseConfig, options: DatabaseOptions 
     // An idle client's error (server restart) must not crash the process; the pool replaces it.
     pool.on('error', () => {});
     const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
-    return { db, dialect: 'postgres', close: () => db.destroy() };
+    return { db, dialect: 'postgres', raw: { dialect: 'postgres', pool }, close: () => db.destroy() };
   }
   const sqlite = openSqlite(config.url);
   const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }), ...(log ? { log } : {}) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  return { db, dialect: 'sqlite', raw: { dialect: 'sqlite', sqlite }, close: () => db.destroy() };
 }

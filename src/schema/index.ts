@@ -11,6 +11,9 @@ import './artifact.js';
 import './collection.js';
 import './settings.js';
 import './api-key.js';
+import './account.js';
+import './personal-access-token.js';
+import './device.js';
 
 export const schema: GraphQLSchema = builder.toSchema();
 /** The schema served: the permission table applied. */

@@ -4,13 +4,15 @@
  * fetch timeout). Only asymmetric algorithms; exp is required; exp/nbf get 60 s of skew; iss
  * always and aud when configured. The subject becomes (or updates) a user.
  */
-import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { ClerkConfig } from '../../config.js';
 import type { Db } from '../../db/database.js';
+import type { User } from '../../db/model.js';
 import { syncUserFromClaims } from '../../db/users.js';
 import { identityFromClaims } from '../claims.js';
 import { ROLE_SCOPES } from '../scopes.js';
 import { bearerToken, CredentialRejected, type AuthStrategy } from '../strategy.js';
+export { NAME as JWT_STRATEGY_NAME };
 import { makeViewer } from '../viewer.js';
 
 const NAME = 'jwt';
@@ -53,18 +55,36 @@ function reasonFor(error: unknown): string {
   if (error instanceof errors.JWKSTimeout) return 'The signing keys could not be fetched in time; try again shortly.';
   if (error instanceof errors.JWKSInvalid) return 'The signing keys could not be read; try again shortly.';
   if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) return 'The token is malformed.';
+  // jose reports a JWKS endpoint that answers non-200 or non-JSON as a generic JOSEError.
+  if (error instanceof errors.JOSEError && /Expected 200 OK|parse|JSON/i.test(error.message)) {
+    return 'The signing keys are unavailable; try again shortly.';
+  }
   if (error instanceof errors.JOSEError) return 'The token could not be verified.';
   // fetch() failures (connection refused, DNS) surface as plain errors from the JWKS fetch.
   return 'The signing keys are unavailable; try again shortly.';
 }
 
+/** The user a verified token stands for; throws CredentialRejected when there is none. */
+export type UserFromToken = (payload: JWTPayload) => Promise<{ user: User; sessionId: string | null }>;
+
 export interface JwtVerification {
   getKey: JWTVerifyGetKey;
-  issuer: string;
+  /** The required `iss` (a getter: the local issuer is known once the server listens). */
+  issuer: () => string;
   audience: string | null;
+  userFromToken: UserFromToken;
 }
 
-export function jwtStrategy(db: Db, verification: JwtVerification): AuthStrategy {
+/** Clerk and other OIDC issuers: the claims are the truth; the user is created or synced from them. */
+export function userFromClaims(db: Db): UserFromToken {
+  return async (payload) => {
+    const identity = identityFromClaims(payload);
+    if (!identity) throw new CredentialRejected(NAME, 'The token has no usable "sub" claim.');
+    return { user: await syncUserFromClaims(db, identity), sessionId: null };
+  };
+}
+
+export function jwtStrategy(verification: JwtVerification): AuthStrategy {
   return {
     name: NAME,
     authenticate: async (request) => {
@@ -74,7 +94,7 @@ export function jwtStrategy(db: Db, verification: JwtVerification): AuthStrategy
       try {
         ({ payload } = await jwtVerify(token, verification.getKey, {
           algorithms: ALLOWED_ALGORITHMS,
-          issuer: verification.issuer,
+          issuer: verification.issuer(),
           ...(verification.audience ? { audience: verification.audience } : {}),
           clockTolerance: CLOCK_SKEW_SECONDS,
           requiredClaims: ['exp', 'sub'],
@@ -82,20 +102,24 @@ export function jwtStrategy(db: Db, verification: JwtVerification): AuthStrategy
       } catch (error) {
         throw new CredentialRejected(NAME, reasonFor(error));
       }
-      const identity = identityFromClaims(payload);
-      if (!identity) throw new CredentialRejected(NAME, 'The token has no usable "sub" claim.');
-      const user = await syncUserFromClaims(db, identity);
+      const { user, sessionId } = await verification.userFromToken(payload);
       return makeViewer({
         role: user.role,
         scopes: ROLE_SCOPES[user.role],
         teamId: user.teamId,
         authMethod: 'JWT',
         userId: user.id,
+        sessionId,
       });
     },
   };
 }
 
-export function clerkVerification(clerk: ClerkConfig, jwks?: JwksOptions): JwtVerification {
-  return { getKey: remoteJwks(clerk.jwksUrl, jwks), issuer: clerk.issuer, audience: clerk.audience };
+export function clerkVerification(db: Db, clerk: ClerkConfig, jwks?: JwksOptions): JwtVerification {
+  return {
+    getKey: remoteJwks(clerk.jwksUrl, jwks),
+    issuer: () => clerk.issuer,
+    audience: clerk.audience,
+    userFromToken: userFromClaims(db),
+  };
 }

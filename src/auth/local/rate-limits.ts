@@ -1,0 +1,67 @@
+/**
+ * Brute-force limits (rate-limiter-flexible), counted in the database so they hold across
+ * replicas: failed logins per account and per address, sign-ups per address, device user-code
+ * guesses per address. Going over answers RATE_LIMITED (HTTP 429) with a retry-after.
+ */
+import { RateLimiterPostgres, RateLimiterRes, RateLimiterSQLite, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RawClient } from '../../db/database.js';
+import { rateLimited } from '../../errors.js';
+
+interface Limit {
+  keyPrefix: string;
+  points: number;
+  durationSeconds: number;
+}
+
+export const LIMITS = {
+  loginPerAccount: { keyPrefix: 'login_account', points: 10, durationSeconds: 15 * 60 },
+  loginPerAddress: { keyPrefix: 'login_address', points: 50, durationSeconds: 15 * 60 },
+  signUpPerAddress: { keyPrefix: 'signup_address', points: 20, durationSeconds: 60 * 60 },
+  userCodePerAddress: { keyPrefix: 'user_code_address', points: 20, durationSeconds: 10 * 60 },
+} as const satisfies Record<string, Limit>;
+
+export type LimitName = keyof typeof LIMITS;
+
+const TABLE = 'rate_limits';
+
+function limiterFor(raw: RawClient, limit: Limit): Promise<RateLimiterAbstract> {
+  const common = { tableName: TABLE, keyPrefix: limit.keyPrefix, points: limit.points, duration: limit.durationSeconds };
+  return new Promise((resolve, reject) => {
+    const ready = (error?: unknown) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(limiter));
+    const limiter: RateLimiterAbstract =
+      raw.dialect === 'sqlite'
+        ? new RateLimiterSQLite({ ...common, storeClient: raw.sqlite, storeType: 'better-sqlite3' }, ready)
+        : new RateLimiterPostgres({ ...common, storeClient: raw.pool }, ready);
+  });
+}
+
+export class RateLimits {
+  private constructor(private readonly limiters: Record<LimitName, RateLimiterAbstract>) {}
+
+  static async create(raw: RawClient): Promise<RateLimits> {
+    const entries = await Promise.all(
+      (Object.keys(LIMITS) as LimitName[]).map(async (name) => [name, await limiterFor(raw, LIMITS[name])] as const),
+    );
+    return new RateLimits(Object.fromEntries(entries) as Record<LimitName, RateLimiterAbstract>);
+  }
+
+  /** Throws RATE_LIMITED when `key` has used up `name`'s allowance; counts nothing. */
+  async check(name: LimitName, key: string): Promise<void> {
+    const state = await this.limiters[name].get(key);
+    if (state && state.consumedPoints >= LIMITS[name].points) throw rateLimited(Math.ceil(state.msBeforeNext / 1000));
+  }
+
+  /** Counts one attempt against `name` for `key`; throws RATE_LIMITED when that was one too many. */
+  async hit(name: LimitName, key: string): Promise<void> {
+    try {
+      await this.limiters[name].consume(key);
+    } catch (error) {
+      if (error instanceof RateLimiterRes) throw rateLimited(Math.ceil(error.msBeforeNext / 1000));
+      throw error;
+    }
+  }
+
+  async reset(name: LimitName, key: string): Promise<void> {
+    await this.limiters[name].delete(key);
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Sessions of the local provider: a short-lived ES256 access JWT and an opaque refresh token.
+ * Refresh tokens are stored hashed, grouped in families (one per sign-in), rotate on every use,
+ * and the reuse of a rotated token revokes its whole family.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { now, type Db } from '../../db/database.js';
+import type { User } from '../../db/model.js';
+import { sha256Hex } from '../secrets.js';
+import { ACCESS_TOKEN_TTL_SECONDS, SIGNING_ALG, type LocalSigningKeys } from './signing-keys.js';
+
+export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
+export const LOCAL_AUDIENCE = 'skillmeat';
+const REFRESH_KIND = 'smr';
+
+export interface Session {
+  accessToken: string;
+  expiresIn: number;
+  refreshToken: string;
+  user: User;
+}
+
+/** A refresh token that cannot be used; `reason` is safe to show. */
+export class InvalidGrant extends Error {
+  override name = 'InvalidGrant';
+}
+
+export interface SessionIssuer {
+  keys: LocalSigningKeys;
+  /** The token issuer: this server's public URL. */
+  issuer: () => string;
+}
+
+async function accessToken(issuer: SessionIssuer, user: User, familyId: string): Promise<string> {
+  const { kid, key } = await issuer.keys.signingKey();
+  return new SignJWT({
+    sid: familyId,
+    ...(user.email ? { email: user.email } : {}),
+    ...(user.name ? { name: user.name } : {}),
+    ...(user.teamId ? { org_id: user.teamId } : {}),
+  })
+    .setProtectedHeader({ alg: SIGNING_ALG, kid, typ: 'JWT' })
+    .setIssuer(issuer.issuer())
+    .setAudience(LOCAL_AUDIENCE)
+    .setSubject(user.subject)
+    .setJti(randomUUID())
+    .setIssuedAt()
+    .setExpirationTime(`${ACCESS_TOKEN_TTL_SECONDS}s`)
+    .sign(key);
+}
+
+async function newRefreshToken(db: Db, userId: number, familyId: string): Promise<string> {
+  const token = `${REFRESH_KIND}_${randomBytes(32).toString('base64url')}`;
+  const at = new Date();
+  await db
+    .insertInto('refresh_tokens')
+    .values({
+      family_id: familyId,
+      user_id: userId,
+      token_hash: sha256Hex(token),
+      created_at: at.toISOString(),
+      expires_at: new Date(at.getTime() + REFRESH_TOKEN_TTL_SECONDS * 1000).toISOString(),
+    })
+    .execute();
+  return token;
+}
+
+/** A new session (a new refresh-token family) for `user`. */
+export async function startSession(db: Db, issuer: SessionIssuer, user: User): Promise<Session> {
+  const familyId = randomUUID();
+  return {
+    accessToken: await accessToken(issuer, user, familyId),
+    expiresIn: ACCESS_TOKEN_TTL_SECONDS,
+    refreshToken: await newRefreshToken(db, user.id, familyId),
+    user,
+  };
+}
+
+export async function revokeFamily(db: Db, familyId: string): Promise<void> {
+  await db.updateTable('refresh_tokens').set({ revoked_at: now() }).where('family_id', '=', familyId).where('revoked_at', 'is', null).execute();
+}
+
+/**
+ * Exchanges a refresh token for a new session in the same family. The old token is marked
+ * rotated in one conditional update, so of two concurrent uses only one wins; any later use of
+ * a rotated token revokes the family (someone else holds a copy).
+ */
+export async function refreshSession(db: Db, issuer: SessionIssuer, refreshToken: string, loadUser: (id: number) => Promise<User | null>): Promise<Session> {
+  const row = await db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', sha256Hex(refreshToken)).executeTakeFirst();
+  if (!row) throw new InvalidGrant('The refresh token is not valid.');
+  if (row.revoked_at !== null) throw new InvalidGrant('The session has been revoked; sign in again.');
+  if (Date.parse(row.expires_at) <= Date.now()) throw new InvalidGrant('The refresh token has expired; sign in again.');
+  const rotated = await db
+    .updateTable('refresh_tokens')
+    .set({ rotated_at: now() })
+    .where('id', '=', row.id)
+    .where('rotated_at', 'is', null)
+    .executeTakeFirst();
+  if (row.rotated_at !== null || Number(rotated.numUpdatedRows) === 0) {
+    await revokeFamily(db, row.family_id);
+    throw new InvalidGrant('The refresh token was already used; the session has been revoked. Sign in again.');
+  }
+  const user = await loadUser(row.user_id);
+  if (!user) throw new InvalidGrant('The account no longer exists.');
+  return {
+    accessToken: await accessToken(issuer, user, row.family_id),
+    expiresIn: ACCESS_TOKEN_TTL_SECONDS,
+    refreshToken: await newRefreshToken(db, user.id, row.family_id),
+    user,
+  };
+}
+
+/** The family of `refreshToken` if it belongs to `userId` (logOut revokes it). */
+export async function familyOf(db: Db, userId: number, refreshToken: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('refresh_tokens')
+    .select('family_id')
+    .where('token_hash', '=', sha256Hex(refreshToken))
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return row?.family_id ?? null;
+}
+
+/** Revokes every session of the user but `keepFamilyId` (changePassword). */
+export async function revokeOtherSessions(db: Db, userId: number, keepFamilyId: string | null): Promise<void> {
+  await db
+    .updateTable('refresh_tokens')
+    .set({ revoked_at: now() })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .$if(keepFamilyId !== null, (qb) => qb.where('family_id', '!=', keepFamilyId!))
+    .execute();
+}
+
+/** Whether an access token's session (family) is still alive: not revoked, user not gone. */
+export async function isSessionActive(db: Db, familyId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('refresh_tokens')
+    .select('id')
+    .where('family_id', '=', familyId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return row !== undefined;
+}

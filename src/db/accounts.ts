@@ -1,0 +1,96 @@
+/** Local accounts: email + password hash, tied to a users row. */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { burnVerification, checkPasswordPolicy, hashPassword, normaliseEmail, verifyPassword } from '../auth/local/passwords.js';
+import { badInput, unauthenticated } from '../errors.js';
+import { now, type Db } from './database.js';
+import { toUser, type User } from './model.js';
+import { validName } from './validate.js';
+
+/** The settings key whose insertion marks that the first account (the bootstrap admin) exists. */
+const BOOTSTRAP_KEY = 'bootstrap_admin';
+
+/**
+ * Creates an account. The first account on an empty database becomes TEAM_ADMIN of a new team
+ * (claimed atomically through a unique settings row, so two racing sign-ups cannot both win);
+ * later ones are VIEWER of no team until an admin changes them.
+ */
+export async function createAccount(db: Db, input: { email: string; password: string; name?: string | null }): Promise<User> {
+  const email = normaliseEmail(input.email);
+  checkPasswordPolicy(input.password, email);
+  const name = input.name == null || input.name.trim() === '' ? null : validName(input.name);
+  const passwordHash = await hashPassword(input.password);
+  return db.transaction().execute(async (trx) => {
+    const taken = await trx.selectFrom('accounts').select('user_id').where('email', '=', email).executeTakeFirst();
+    if (taken) throw badInput('An account with this email already exists; log in instead.', 'email');
+    const at = now();
+    const claimed = await trx
+      .insertInto('settings')
+      .values({ key: BOOTSTRAP_KEY, value: email, updated_at: at })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .executeTakeFirst();
+    const first = Number(claimed.numInsertedOrUpdatedRows ?? 0) > 0;
+    const user = await trx
+      .insertInto('users')
+      .values({
+        subject: `local:${randomUUID()}`,
+        email,
+        name,
+        role: first ? 'TEAM_ADMIN' : 'VIEWER',
+        team_id: first ? `team_${randomBytes(6).toString('hex')}` : null,
+        created_at: at,
+        updated_at: at,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('accounts')
+      .values({ user_id: user.id, email, password_hash: passwordHash, created_at: at, password_changed_at: at })
+      .execute();
+    return toUser(user);
+  });
+}
+
+const BAD_LOGIN = 'Invalid email or password.';
+
+/** The user whose email and password these are; the same error, and about the same time, otherwise. */
+export async function authenticateAccount(db: Db, emailInput: string, password: string): Promise<User> {
+  let email: string;
+  try {
+    email = normaliseEmail(emailInput);
+  } catch {
+    await burnVerification(password);
+    throw unauthenticated(BAD_LOGIN);
+  }
+  const row = await db
+    .selectFrom('accounts')
+    .innerJoin('users', 'users.id', 'accounts.user_id')
+    .selectAll('users')
+    .select('accounts.password_hash')
+    .where('accounts.email', '=', email)
+    .executeTakeFirst();
+  if (!row) {
+    await burnVerification(password);
+    throw unauthenticated(BAD_LOGIN);
+  }
+  const { password_hash, ...user } = row;
+  if (!(await verifyPassword(password, password_hash))) throw unauthenticated(BAD_LOGIN);
+  return toUser(user);
+}
+
+export async function changeAccountPassword(db: Db, userId: number, current: string, next: string): Promise<void> {
+  const row = await db.selectFrom('accounts').selectAll().where('user_id', '=', userId).executeTakeFirst();
+  if (!row) throw badInput('This identity has no local password.', 'currentPassword');
+  if (!(await verifyPassword(current, row.password_hash))) throw badInput('The current password is wrong.', 'currentPassword');
+  checkPasswordPolicy(next, row.email, 'newPassword');
+  if (current === next) throw badInput('The new password must differ from the current one.', 'newPassword');
+  await db
+    .updateTable('accounts')
+    .set({ password_hash: await hashPassword(next), password_changed_at: now() })
+    .where('user_id', '=', userId)
+    .execute();
+}
+
+export async function userById(db: Db, id: number): Promise<User | null> {
+  const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? toUser(row) : null;
+}
