@@ -34,7 +34,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const logger = options.logger ?? createLogger(config.logLevel);
   const database = createDatabase(config.database, options);
   try {
-    const applied = await migrateToLatest(database.db);
+    const applied = await migrateToLatest(database.db, config.database.schema);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
     // The public URL is known once the server listens (port 0 in tests), unless configured.
     let publicUrl = config.publicUrl ?? '';

@@ -6,7 +6,7 @@ import { now, type Db } from './database.js';
 import { toArtifact, type Artifact, type ArtifactType, type Visibility } from './model.js';
 import { toPage, type Page, type PageWindow } from './pagination.js';
 import { canReadRow, canWriteRow, visibleRows } from './tenancy.js';
-import { containsPattern, validDescription, validName, validSearch, validTags } from './validate.js';
+import { containsPattern, noNul, validDescription, validName, validSearch, validTags } from './validate.js';
 
 export interface ArtifactFilter {
   type?: ArtifactType | null;
@@ -17,7 +17,7 @@ export interface ArtifactFilter {
 function filteredArtifacts(db: Db, viewer: Viewer, filter: ArtifactFilter) {
   const visible = visibleRows(viewer, 'artifacts', 'artifacts:read');
   const search = validSearch(filter.search);
-  const tag = filter.tag?.trim();
+  const tag = filter.tag == null ? undefined : noNul(filter.tag, 'tag').trim();
   return db
     .selectFrom('artifacts')
     .$if(visible !== null, (qb) => qb.where(visible!))

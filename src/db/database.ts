@@ -23,6 +23,8 @@ export interface UsersTable {
   /** A role set with setUserRole; wins over `role`. */
   role_override: string | null;
   team_id: string | null;
+  /** A team given with setUserRole to a user of no team; wins over `team_id`. */
+  team_override: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -204,6 +206,8 @@ function openSqlite(path: string): SQLite.Database {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
+  // SQLite's own lower() folds ASCII only; search must be case-insensitive for "Über" too.
+  sqlite.function('lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value));
   return sqlite;
 }
 

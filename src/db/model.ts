@@ -83,7 +83,7 @@ export function toUser(row: UserRow): User {
     email: row.email,
     name: row.name,
     role: (row.role_override ?? row.role) as Role,
-    teamId: row.team_id,
+    teamId: row.team_override ?? row.team_id,
     createdAt: row.created_at,
   };
 }

@@ -69,11 +69,12 @@ export async function createPersonalAccessToken(
   return { personalAccessToken: toPat(row), token: issued.secret };
 }
 
+/** Identities without a user (Enterprise PAT, service keys) own no tokens: their list is empty. */
 export async function listPersonalAccessTokens(db: Db, viewer: Viewer, window: PageWindow): Promise<Page<PersonalAccessToken>> {
   const rows = await db
     .selectFrom('personal_access_tokens')
     .selectAll()
-    .where('user_id', '=', ownerOf(viewer))
+    .where('user_id', '=', viewer.userId ?? -1)
     .$if(window.afterId !== null, (qb) => qb.where('id', '>', window.afterId!))
     .orderBy('id')
     .limit(window.limit + 1)
@@ -85,7 +86,7 @@ export async function countPersonalAccessTokens(db: Db, viewer: Viewer): Promise
   const row = await db
     .selectFrom('personal_access_tokens')
     .select((eb) => eb.fn.countAll<number | string>().as('count'))
-    .where('user_id', '=', ownerOf(viewer))
+    .where('user_id', '=', viewer.userId ?? -1)
     .executeTakeFirstOrThrow();
   return Number(row.count);
 }

@@ -1,4 +1,5 @@
 /** User queries. Listing is scoped to the viewer's team unless it sees every team. */
+import { sql } from 'kysely';
 import { seesEveryTeam, type Viewer } from '../auth/viewer.js';
 import { ROLE_RANK, type Role } from '../auth/scopes.js';
 import { badInput, forbidden, notFound } from '../errors.js';
@@ -16,7 +17,7 @@ export async function listUsers(db: Db, viewer: Viewer, window: PageWindow): Pro
   const rows = await db
     .selectFrom('users')
     .selectAll()
-    .$if(team !== undefined, (qb) => (team === null ? qb.where('id', '=', viewer.userId ?? -1) : qb.where('team_id', '=', team!)))
+    .$if(team !== undefined, (qb) => (team === null ? qb.where('id', '=', viewer.userId ?? -1) : qb.where(sql<string>`coalesce(team_override, team_id)`, '=', team!)))
     .$if(window.afterId !== null, (qb) => qb.where('id', '>', window.afterId!))
     .orderBy('id')
     .limit(window.limit + 1)
@@ -29,7 +30,7 @@ export async function countUsers(db: Db, viewer: Viewer): Promise<number> {
   const row = await db
     .selectFrom('users')
     .select((eb) => eb.fn.countAll<number | string>().as('count'))
-    .$if(team !== undefined, (qb) => (team === null ? qb.where('id', '=', viewer.userId ?? -1) : qb.where('team_id', '=', team!)))
+    .$if(team !== undefined, (qb) => (team === null ? qb.where('id', '=', viewer.userId ?? -1) : qb.where(sql<string>`coalesce(team_override, team_id)`, '=', team!)))
     .executeTakeFirstOrThrow();
   return Number(row.count);
 }
@@ -116,19 +117,21 @@ export async function syncUserFromClaims(db: Db, identity: UserIdentity): Promis
 /**
  * setUserRole: admin:users holders change roles within their team (admins of every team: any
  * user), never to a role above their own, never on a user who outranks them; LOCAL_ADMIN is
- * zero-auth's alone and cannot be granted.
+ * zero-auth's alone and cannot be granted. A user of no team (a new local sign-up) is within
+ * every team admin's reach, and joins that admin's team.
  */
 export async function setUserRole(db: Db, viewer: Viewer, userId: number, globalId: string, role: Role): Promise<{ user: User; from: Role }> {
   if (role === 'LOCAL_ADMIN') throw badInput('LOCAL_ADMIN belongs to zero-auth mode and cannot be granted.', 'role');
   const row = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
   const target = row ? toUser(row) : null;
-  const inReach = target !== null && (seesEveryTeam(viewer) || (viewer.teamId !== null && target.teamId === viewer.teamId));
+  const adopts = target !== null && target.teamId === null && viewer.teamId !== null && !seesEveryTeam(viewer);
+  const inReach = target !== null && (seesEveryTeam(viewer) || adopts || (viewer.teamId !== null && target.teamId === viewer.teamId));
   if (!target || !inReach) throw notFound('user', globalId);
   if (ROLE_RANK[role] > ROLE_RANK[viewer.role]) throw forbidden(`You cannot grant ${role}: it is above your own role.`);
   if (ROLE_RANK[target.role] > ROLE_RANK[viewer.role]) throw forbidden('You cannot change the role of a user who outranks you.');
   const updated = await db
     .updateTable('users')
-    .set({ role_override: role, updated_at: now() })
+    .set({ role_override: role, ...(adopts ? { team_override: viewer.teamId } : {}), updated_at: now() })
     .where('id', '=', userId)
     .returningAll()
     .executeTakeFirstOrThrow();

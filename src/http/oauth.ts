@@ -38,7 +38,9 @@ async function readForm(request: Request): Promise<URLSearchParams> {
 
 function required(form: URLSearchParams, name: string): string {
   const value = form.get(name);
-  if (!value || value.length > 512) throw new OAuthError('invalid_request', `The "${name}" parameter is required.`);
+  if (!value || value.length > 512 || value.includes('\u0000')) {
+    throw new OAuthError('invalid_request', `The "${name}" parameter is required (at most 512 characters).`);
+  }
   return value;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Query limits (GraphQL Armor): depth, aliases, tokens, directives and a static cost bound, set
+ * Query limits (GraphQL Armor): depth, aliases, tokens and directives, set
  * well above what a real client of this schema sends (the deepest contract query,
  * collections → artifacts → owner, is depth 8) and below what hurts the server. A rejection is
  * a 400 with a code, like any other invalid document.
@@ -26,6 +26,9 @@ export const ARMOR_LIMITS: GraphQLArmorConfig = {
   maxAliases: { n: 30, ...limit },
   maxTokens: { n: 3000, ...limit },
   maxDirectives: { n: 20, ...limit },
-  costLimit: { maxCost: 10000, ...limit },
+  // Off: its estimate multiplies literal `first` values but not variables, so it refused
+  // ordinary queries while a client using variables walked past it. Depth, aliases, tokens and
+  // the page-size cap (100) bound the work instead.
+  costLimit: { enabled: false },
   blockFieldSuggestion: { enabled: true },
 };

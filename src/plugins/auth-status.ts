@@ -43,9 +43,13 @@ export function useAuthStatus(): Plugin<Context> {
       }
       return {
         onExecuteDone({ result, setResult }) {
-          if (isAsyncIterable(result) || context.deniedRootFields.size === 0) return;
+          if (isAsyncIterable(result) || !result.errors?.length) return;
+          const forbiddenAt = new Set(context.deniedRootFields);
+          for (const e of result.errors) {
+            if (e.path?.length === 1 && e.extensions?.code === 'FORBIDDEN') forbiddenAt.add(String(e.path[0]));
+          }
           const keys = rootResponseKeys(args.document, args.operationName);
-          if (keys.length > 0 && keys.every((key) => context.deniedRootFields.has(key))) {
+          if (keys.length > 0 && keys.every((key) => forbiddenAt.has(key))) {
             setResult({ ...result, extensions: { ...result.extensions, http: { status: 403 } } });
           }
         },

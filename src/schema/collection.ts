@@ -132,9 +132,12 @@ builder.mutationFields((t) => ({
       const viewer = viewerOf(ctx);
       const collectionGlobalId = String(input.collectionId);
       const collectionId = decodeIdOf('Collection', collectionGlobalId, 'collectionId');
-      const artifactId = decodeIdOf('Artifact', String(input.artifactId), 'artifactId');
+      const artifactGlobalId = String(input.artifactId);
+      const artifactId = decodeIdOf('Artifact', artifactGlobalId, 'artifactId');
       const collection = await ctx.db.transaction().execute(async (trx) => {
         const target = await writableCollection(trx, viewer, collectionId, collectionGlobalId);
+        const [artifact] = await artifactsByIds(trx, viewer, [artifactId]);
+        if (!artifact) throw notFound('artifact', artifactGlobalId);
         await removeArtifactFromCollection(trx, collectionId, artifactId);
         return target;
       });

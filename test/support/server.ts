@@ -35,11 +35,18 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const base = loadConfig({ HOST: '127.0.0.1', PORT: '0', SKILLMEAT_LOG_LEVEL: 'silent', ...options.env });
   const config: Config = { ...base, database: database.config as DatabaseConfig };
   const statements: string[] = [];
-  const app = await startApp(config, {
-    logger: createLogger(config.logLevel),
-    onQuery: (sql) => statements.push(sql),
-    ...(options.jwks ? { jwks: options.jwks } : {}),
-  });
+  let app: App;
+  try {
+    app = await startApp(config, {
+      logger: createLogger(config.logLevel),
+      onQuery: (sql) => statements.push(sql),
+      ...(options.jwks ? { jwks: options.jwks } : {}),
+    });
+  } catch (error) {
+    // A database made for this server alone is not left behind when it fails to start.
+    if (!options.database) await database.drop().catch(() => {});
+    throw error;
+  }
   return {
     app,
     url: app.url,

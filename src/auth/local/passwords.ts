@@ -59,6 +59,6 @@ const EMAIL_SHAPE = /^[^\s@]{1,64}@[^\s@]{1,255}\.[^\s@]{1,63}$/;
 /** Trimmed and lower-cased; BAD_USER_INPUT when it does not look like an address. */
 export function normaliseEmail(email: string): string {
   const normalised = email.trim().toLowerCase();
-  if (!EMAIL_SHAPE.test(normalised) || normalised.length > 320) throw badInput('That is not a valid email address.', 'email');
+  if (normalised.includes('\u0000') || !EMAIL_SHAPE.test(normalised) || normalised.length > 320) throw badInput('That is not a valid email address.', 'email');
   return normalised;
 }

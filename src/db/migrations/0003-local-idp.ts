@@ -3,6 +3,9 @@ import type { Kysely } from 'kysely';
 import { idColumn } from './column-types.js';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
+  // A team given by an admin (setUserRole on a user of no team); wins over the claims' team.
+  await db.schema.alterTable('users').addColumn('team_override', 'text').execute();
+
   await db.schema
     .createTable('accounts')
     .addColumn('user_id', 'integer', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
@@ -69,4 +72,5 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   for (const table of ['device_codes', 'personal_access_tokens', 'refresh_tokens', 'signing_keys', 'accounts']) {
     await db.schema.dropTable(table).execute();
   }
+  await db.schema.alterTable('users').dropColumn('team_override').execute();
 }
