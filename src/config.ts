@@ -51,6 +51,8 @@ export interface Config {
    * tokens and the base of the device verification URI. Null: derived from HOST and the port.
    */
   readonly publicUrl: string | null;
+  /** SKILLMEAT_WORKERS: processes serving the port (node:cluster); 1 = this process alone. */
+  readonly workers: number;
 }
 
 export class ConfigError extends Error {
@@ -170,6 +172,16 @@ function readAuth(env: Env, authEnabled: boolean) {
   return { authProvider: provider, clerk, enterprisePatSecret: secret || null, staticApiKey };
 }
 
+function readWorkers(env: Env): number {
+  const raw = env.SKILLMEAT_WORKERS?.trim();
+  if (!raw) return 1;
+  const workers = Number(raw);
+  if (!/^\d+$/.test(raw) || workers < 1 || workers > 64) {
+    throw new ConfigError(`SKILLMEAT_WORKERS must be a whole number from 1 to 64, got "${raw}"`);
+  }
+  return workers;
+}
+
 function readPublicUrl(env: Env): string | null {
   const raw = env.SKILLMEAT_PUBLIC_URL?.trim();
   if (!raw) return null;
@@ -207,5 +219,6 @@ export function loadConfig(env: Env = process.env): Config {
     allowPublicZeroAuth,
     signupEnabled: readBoolean(env, 'SKILLMEAT_SIGNUP_ENABLED', true),
     publicUrl: readPublicUrl(env),
+    workers: readWorkers(env),
   });
 }
