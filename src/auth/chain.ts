@@ -34,6 +34,8 @@ export interface ChainOptions {
   local?: { keys: LocalSigningKeys; issuer: () => string };
 }
 
+const CLERK_VIEWER_CACHE_MS = 5_000;
+
 interface Recorders {
   apiKeys: LastUsedRecorder;
   personalAccessTokens: LastUsedRecorder;
@@ -52,7 +54,8 @@ async function strategiesFor(config: Config, db: Db, recorders: Recorders, optio
     apiKeyStrategy(db, config.staticApiKey, recorders.apiKeys),
     ...(config.enterprisePatSecret ? [enterprisePatStrategy(config.enterprisePatSecret)] : []),
     personalAccessTokenStrategy(db, recorders.personalAccessTokens),
-    ...(jwt ? [jwtStrategy(jwt)] : []),
+    // Tokens of an outside issuer are claims-only: their Viewer is reused for a few seconds.
+    ...(jwt ? [jwtStrategy(jwt, config.clerk ? CLERK_VIEWER_CACHE_MS : 0)] : []),
   ];
 }
 

@@ -4,6 +4,7 @@ import { audit } from '../db/audit.js';
 import type { User } from '../db/model.js';
 import { countUsers, listUsers, setUserRole } from '../db/users.js';
 import { forgetLoaded } from '../context/loaders.js';
+import { identitiesChanged } from '../auth/viewer-cache.js';
 import { decodeIdOf } from './global-id.js';
 import { pageWindow } from '../db/pagination.js';
 import { builder } from './builder.js';
@@ -65,6 +66,7 @@ builder.mutationField('setUserRole', (t) =>
         address: ctx.address,
       });
       forgetLoaded(ctx.loaders);
+      identitiesChanged();
       return { user };
     },
   }),

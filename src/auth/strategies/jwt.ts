@@ -13,6 +13,7 @@ import { identityFromClaims } from '../claims.js';
 import { ROLE_SCOPES } from '../scopes.js';
 import { bearerToken, CredentialRejected, type AuthStrategy } from '../strategy.js';
 export { NAME as JWT_STRATEGY_NAME };
+import { ViewerCache } from '../viewer-cache.js';
 import { makeViewer } from '../viewer.js';
 
 const NAME = 'jwt';
@@ -84,12 +85,20 @@ export function userFromClaims(db: Db): UserFromToken {
   };
 }
 
-export function jwtStrategy(verification: JwtVerification): AuthStrategy {
+/**
+ * `cacheMs`: how long a verified token's Viewer may be reused (0: verify every time). The
+ * local provider uses 0, so a revoked session stops its access tokens at the next request.
+ */
+export function jwtStrategy(verification: JwtVerification, cacheMs = 0): AuthStrategy {
+  const cache = new ViewerCache(cacheMs);
   return {
     name: NAME,
     authenticate: async (request) => {
       const token = bearerToken(request);
       if (token === null || !JWS_SHAPE.test(token)) return null;
+      const key = ViewerCache.keyOf(token);
+      const cached = cache.get(key);
+      if (cached) return cached;
       let payload;
       try {
         ({ payload } = await jwtVerify(token, verification.getKey, {
@@ -103,7 +112,7 @@ export function jwtStrategy(verification: JwtVerification): AuthStrategy {
         throw new CredentialRejected(NAME, reasonFor(error));
       }
       const { user, sessionId } = await verification.userFromToken(payload);
-      return makeViewer({
+      const viewer = makeViewer({
         role: user.role,
         scopes: ROLE_SCOPES[user.role],
         teamId: user.teamId,
@@ -111,6 +120,8 @@ export function jwtStrategy(verification: JwtVerification): AuthStrategy {
         userId: user.id,
         sessionId,
       });
+      cache.set(key, viewer, (payload.exp ?? 0) * 1000);
+      return viewer;
     },
   };
 }
