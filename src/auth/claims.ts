@@ -35,11 +35,13 @@ export function roleFromClaim(value: string | null): Role {
 export function identityFromClaims(payload: JWTPayload): UserIdentity | null {
   const subject = text(payload.sub);
   if (subject === null) return null;
+  const teamId = orgClaim(payload, 'org_id', 'id');
   return {
     subject,
     email: text(payload.email),
     name: text(payload.name),
-    teamId: orgClaim(payload, 'org_id', 'id'),
-    role: roleFromClaim(orgClaim(payload, 'org_role', 'rol')),
+    teamId,
+    // A team role means nothing without a team: such a token is a VIEWER (deny by default).
+    role: teamId === null ? 'VIEWER' : roleFromClaim(orgClaim(payload, 'org_role', 'rol')),
   };
 }
