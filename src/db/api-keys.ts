@@ -143,41 +143,14 @@ export interface KeyWithCreator {
 
 /** The key whose secret this is, or null; the hash is compared in constant time. */
 export async function findApiKeyBySecret(db: Db, secret: string): Promise<KeyWithCreator | null> {
-  // One statement: the key and its creator as it is now (null columns when there is none).
   const row = await db
     .selectFrom('api_keys')
-    .leftJoin('users', 'users.id', 'api_keys.user_id')
-    .selectAll('api_keys')
-    .select([
-      'users.id as u_id',
-      'users.subject as u_subject',
-      'users.email as u_email',
-      'users.name as u_name',
-      'users.role as u_role',
-      'users.role_override as u_role_override',
-      'users.team_id as u_team_id',
-      'users.team_override as u_team_override',
-      'users.created_at as u_created_at',
-      'users.updated_at as u_updated_at',
-    ])
-    .where('api_keys.prefix', '=', prefixOf(secret, API_KEY_KIND))
+    .selectAll()
+    .where('prefix', '=', prefixOf(secret, API_KEY_KIND))
     .executeTakeFirst();
   if (!row || !constantTimeEqual(row.secret_hash, sha256Hex(secret))) return null;
-  const creator: UserRow | null =
-    row.u_id === null
-      ? null
-      : {
-          id: row.u_id,
-          subject: row.u_subject!,
-          email: row.u_email,
-          name: row.u_name,
-          role: row.u_role!,
-          role_override: row.u_role_override,
-          team_id: row.u_team_id,
-          team_override: row.u_team_override,
-          created_at: row.u_created_at!,
-          updated_at: row.u_updated_at!,
-        };
+  const creator =
+    row.user_id === null ? null : ((await db.selectFrom('users').selectAll().where('id', '=', row.user_id).executeTakeFirst()) ?? null);
   return { key: toApiKey(row), creator };
 }
 

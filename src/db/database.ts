@@ -23,8 +23,10 @@ export interface UsersTable {
   /** A role set with setUserRole; wins over `role`. */
   role_override: string | null;
   team_id: string | null;
-  /** A team given with setUserRole to a user of no team; wins over `team_id`. */
+  /** A team given with setUserRole to a user of no team; used while `team_id` is null. */
   team_override: string | null;
+  /** The team `role_override` was granted in; the override holds only there. */
+  role_override_team: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -75,6 +75,17 @@ export function toCollection(row: CollectionRow): Collection {
   };
 }
 
+/** The identity provider's team when it names one; otherwise a team an admin gave. */
+function effectiveTeam(row: UserRow): string | null {
+  return row.team_id ?? row.team_override;
+}
+
+/** A role set with setUserRole wins, but only in the team it was granted in. */
+function effectiveRole(row: UserRow): Role {
+  const override = row.role_override !== null && row.role_override_team === effectiveTeam(row);
+  return (override ? row.role_override : row.role) as Role;
+}
+
 export function toUser(row: UserRow): User {
   return {
     kind: 'User',
@@ -82,8 +93,8 @@ export function toUser(row: UserRow): User {
     subject: row.subject,
     email: row.email,
     name: row.name,
-    role: (row.role_override ?? row.role) as Role,
-    teamId: row.team_override ?? row.team_id,
+    role: effectiveRole(row),
+    teamId: effectiveTeam(row),
     createdAt: row.created_at,
   };
 }

@@ -17,7 +17,7 @@ export async function listUsers(db: Db, viewer: Viewer, window: PageWindow): Pro
   const rows = await db
     .selectFrom('users')
     .selectAll()
-    .$if(team !== undefined, (qb) => (team === null ? qb.where('id', '=', viewer.userId ?? -1) : qb.where(sql<string>`coalesce(team_override, team_id)`, '=', team!)))
+    .$if(team !== undefined, (qb) => (team === null ? qb.where('id', '=', viewer.userId ?? -1) : qb.where(sql<string>`coalesce(team_id, team_override)`, '=', team!)))
     .$if(window.afterId !== null, (qb) => qb.where('id', '>', window.afterId!))
     .orderBy('id')
     .limit(window.limit + 1)
@@ -30,7 +30,7 @@ export async function countUsers(db: Db, viewer: Viewer): Promise<number> {
   const row = await db
     .selectFrom('users')
     .select((eb) => eb.fn.countAll<number | string>().as('count'))
-    .$if(team !== undefined, (qb) => (team === null ? qb.where('id', '=', viewer.userId ?? -1) : qb.where(sql<string>`coalesce(team_override, team_id)`, '=', team!)))
+    .$if(team !== undefined, (qb) => (team === null ? qb.where('id', '=', viewer.userId ?? -1) : qb.where(sql<string>`coalesce(team_id, team_override)`, '=', team!)))
     .executeTakeFirstOrThrow();
   return Number(row.count);
 }
@@ -131,7 +131,12 @@ export async function setUserRole(db: Db, viewer: Viewer, userId: number, global
   if (ROLE_RANK[target.role] > ROLE_RANK[viewer.role]) throw forbidden('You cannot change the role of a user who outranks you.');
   const updated = await db
     .updateTable('users')
-    .set({ role_override: role, ...(adopts ? { team_override: viewer.teamId } : {}), updated_at: now() })
+    .set({
+      role_override: role,
+      role_override_team: adopts ? viewer.teamId : target.teamId,
+      ...(adopts ? { team_override: viewer.teamId } : {}),
+      updated_at: now(),
+    })
     .where('id', '=', userId)
     .returningAll()
     .executeTakeFirstOrThrow();

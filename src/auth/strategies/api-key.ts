@@ -37,13 +37,18 @@ export function apiKeyStrategy(db: Db, staticKey: StaticApiKeyConfig | null, las
       }
       if (key.userId !== null && creator === null) throw new CredentialRejected(NAME, 'Invalid API key.');
       const user = creator ? toUser(creator) : null;
+      // A key acts in the team it was issued in; if its creator is now in another team, the
+      // creator's current role says nothing about that team, so the key is refused.
+      if (user && user.teamId !== key.teamId) {
+        throw new CredentialRejected(NAME, "This API key was issued in a team its creator is no longer acting in.");
+      }
       const role = user ? user.role : key.creatorRole;
       const held = new Set(ROLE_SCOPES[role]);
       lastUsed.touch(key.id);
       return makeViewer({
         role,
         scopes: key.scopes.filter((s) => held.has(s)),
-        teamId: user ? user.teamId : key.teamId,
+        teamId: key.teamId,
         authMethod: 'API_KEY',
         userId: user?.id ?? null,
       });

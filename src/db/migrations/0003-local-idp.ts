@@ -3,8 +3,12 @@ import type { Kysely } from 'kysely';
 import { idColumn } from './column-types.js';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
-  // A team given by an admin (setUserRole on a user of no team); wins over the claims' team.
+  // A team given by an admin (setUserRole on a user of no team); used only while the identity
+  // provider names no team for the user.
   await db.schema.alterTable('users').addColumn('team_override', 'text').execute();
+  // The team in which role_override was granted: the override holds only in that team, so a
+  // role given in one team never follows the user into another.
+  await db.schema.alterTable('users').addColumn('role_override_team', 'text').execute();
 
   await db.schema
     .createTable('accounts')
@@ -72,5 +76,6 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   for (const table of ['device_codes', 'personal_access_tokens', 'refresh_tokens', 'signing_keys', 'accounts']) {
     await db.schema.dropTable(table).execute();
   }
+  await db.schema.alterTable('users').dropColumn('role_override_team').execute();
   await db.schema.alterTable('users').dropColumn('team_override').execute();
 }
