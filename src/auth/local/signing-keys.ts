@@ -11,7 +11,7 @@ import { now, type Db } from '../../db/database.js';
 export const SIGNING_ALG = 'ES256';
 /** Access tokens live 15 minutes; a retired key verifies that much longer. */
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
-const CACHE_MS = 30_000;
+const CACHE_MS = 10_000;
 const RELOAD_COOLDOWN_MS = 2_000;
 
 export async function createSigningKey(db: Db): Promise<string> {
