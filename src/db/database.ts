@@ -5,7 +5,19 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type Generated, type Insertable, type LogEvent, type Selectable } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type Generated,
+  type Insertable,
+  type LogEvent,
+  type Selectable,
+  type SqliteDialectConfig,
+} from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig, DatabaseDialect } from '../config.js';
 
@@ -213,6 +225,27 @@ function openSqlite(path: string): SQLite.Database {
   return sqlite;
 }
 
+/**
+ * Transactions take SQLite's write lock when they begin (BEGIN IMMEDIATE). With plain BEGIN, two
+ * processes on one file (SKILLMEAT_WORKERS, replicas) that both read and then write deadlock on
+ * the lock upgrade, and SQLite answers SQLITE_BUSY at once instead of waiting busy_timeout.
+ */
+class ImmediateTransactionDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class SqliteImmediateDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings);
+  }
+
+  override createDriver(): SqliteDriver {
+    return new ImmediateTransactionDriver(this.settings);
+  }
+}
+
 export function createDatabase(config: DatabaseConfig, options: DatabaseOptions = {}): Database {
   const log = options.onQuery
     ? (event: LogEvent) => {
@@ -232,6 +265,6 @@ export function createDatabase(config: DatabaseConfig, options: DatabaseOptions 
     return { db, dialect: 'postgres', raw: { dialect: 'postgres', pool }, close: () => db.destroy() };
   }
   const sqlite = openSqlite(config.url);
-  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }), ...(log ? { log } : {}) });
+  const db = new Kysely<Tables>({ dialect: new SqliteImmediateDialect({ database: sqlite }), ...(log ? { log } : {}) });
   return { db, dialect: 'sqlite', raw: { dialect: 'sqlite', sqlite }, close: () => db.destroy() };
 }
