@@ -1,28 +1,32 @@
 /**
- * graphql-codegen: typed documents for every operation the tests (and later the CLI) send,
- * generated from schema.graphql. A schema change that breaks one of them fails the typecheck.
+ * graphql-codegen: typed documents for every operation the tests and the CLI send, generated
+ * from schema.graphql. A schema change that breaks one of them fails the typecheck.
  * `npm run codegen` writes them; `npm run check` fails when they are stale.
+ * Each output has its own documents (root-level documents would be merged into every output).
  */
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
+const output = {
+  preset: 'client',
+  presetConfig: { fragmentMasking: false },
+  config: {
+    useTypeImports: true,
+    enumsAsTypes: true,
+    scalars: { DateTime: 'string' },
+    strictScalars: true,
+    avoidOptionals: false,
+  },
+} as const;
+
 const config: CodegenConfig = {
   schema: 'schema.graphql',
-  documents: ['test/operations/**/*.graphql'],
   ignoreNoDocuments: false,
   // ESM: generated imports carry their .js extension.
   emitLegacyCommonJSImports: false,
   generates: {
-    'test/operations/generated/': {
-      preset: 'client',
-      presetConfig: { fragmentMasking: false },
-      config: {
-        useTypeImports: true,
-        enumsAsTypes: true,
-        scalars: { DateTime: 'string' },
-        strictScalars: true,
-        avoidOptionals: false,
-      },
-    },
+    'test/operations/generated/': { ...output, documents: ['test/operations/**/*.graphql'] },
+    // The operations of the command-line client (src/cli/).
+    'src/cli/operations/generated/': { ...output, documents: ['src/cli/operations/**/*.graphql'] },
   },
 };
 

@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'test/operations/generated/'] },
+  { ignores: ['node_modules/', 'data/', 'test/operations/generated/', 'src/cli/operations/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -17,7 +17,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/config.ts', 'test/**', 'scripts/**', 'vitest.config.ts', 'codegen.ts'],
+    files: ['src/config.ts', 'test/**', 'scripts/**', 'bench/**', 'vitest.config.ts', 'codegen.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

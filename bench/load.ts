@@ -1,0 +1,99 @@
+/**
+ * The load generator, run as its own process (pinned to its own CPU by bench/run.ts):
+ * `node --import tsx bench/load.ts <jobs.json>`. For each job in turn (one per workload of a
+ * server): warms up, then runs the rounds with autocannon. Writes every job's rounds to `out`.
+ * Any error, timeout, non-2xx answer or body that differs from the verified one makes it exit
+ * non-zero.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import autocannon from 'autocannon';
+import { looksLikeCreated } from './workloads.js';
+
+export interface LoadJob {
+  /** For messages: the server and workload. */
+  name: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  /** For reads: the exact body every answer must be. */
+  expectBody: string | null;
+  connections: number;
+  warmupSeconds: number;
+  durationSeconds: number;
+  rounds: number;
+}
+
+export interface LoadJobs {
+  jobs: LoadJob[];
+  /** Where the rounds of every job are written, as RoundResult[][]. */
+  out: string;
+}
+
+export interface RoundResult {
+  /** When the round ran, in µs of the monotonic clock (the one V8's CPU profiles use). */
+  fromUs: number;
+  toUs: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+}
+
+async function once(job: LoadJob, seconds: number) {
+  return autocannon({
+    url: job.url,
+    method: 'POST',
+    headers: job.headers,
+    body: job.body,
+    connections: job.connections,
+    duration: seconds,
+    timeout: 10,
+    ...(job.expectBody !== null ? { expectBody: job.expectBody } : { verifyBody: looksLikeCreated }),
+  });
+}
+
+async function run(job: LoadJob): Promise<RoundResult[]> {
+  if (job.warmupSeconds > 0) await once(job, job.warmupSeconds);
+  const rounds: RoundResult[] = [];
+  const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+  for (let i = 0; i < job.rounds; i++) {
+    const fromUs = nowUs();
+    const result = await once(job, job.durationSeconds);
+    const toUs = nowUs();
+    const bad = result.errors + result.timeouts + result.non2xx + result.mismatches;
+    if (bad > 0) {
+      throw new Error(
+        `${job.name}, round ${i + 1}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx, ` +
+          `${result.mismatches} wrong bodies out of ${result.requests.total} requests`,
+      );
+    }
+    if (result.requests.total === 0) throw new Error(`${job.name}, round ${i + 1}: no request completed`);
+    rounds.push({
+      fromUs,
+      toUs,
+      rps: result.requests.total / result.duration,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      requests: result.requests.total,
+    });
+  }
+  return rounds;
+}
+
+async function main(): Promise<void> {
+  const path = process.argv[2];
+  if (!path) throw new Error('usage: load.ts <jobs.json>');
+  const { jobs, out } = JSON.parse(readFileSync(path, 'utf8')) as LoadJobs;
+  const results: RoundResult[][] = [];
+  for (const job of jobs) {
+    const rounds = await run(job);
+    results.push(rounds);
+    console.error(`       load: ${job.name}: ${rounds.map((r) => r.rps.toFixed(0)).join(', ')} req/s`);
+  }
+  writeFileSync(out, JSON.stringify(results));
+}
+
+main().catch((error: unknown) => {
+  console.error(`load: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,92 @@
+/**
+ * Measuring one server: check its answer to every planned request first, then run the load
+ * generator once, in its own (pinned) process, over all of them in turn, and take the median
+ * of each one's rounds.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LoadJob, LoadJobs, RoundResult } from './load.js';
+import { ROOT, type Timings } from './options.js';
+import { spawnChild, stopChild } from './processes.js';
+import { JSON_HEADERS, requestBody, verify, type Workload } from './workloads.js';
+
+export interface Measurement {
+  rps: number;
+  p50: number;
+  p99: number;
+  rounds: RoundResult[];
+}
+
+export interface Target {
+  /** For messages: which server, which credential. */
+  name: string;
+  /** The /graphql URL. */
+  url: string;
+  headers: Record<string, string>;
+  /** The role `me` must report (W1). */
+  role: string;
+}
+
+export interface Planned {
+  target: Target;
+  workload: Workload;
+}
+
+type LoadTimings = Pick<Timings, 'warmupSeconds' | 'durationSeconds' | 'rounds' | 'connections'>;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+let batch = 0;
+
+/** Runs bench/load.ts over `planned` (reads expect `bodies[i]` byte for byte); returns each one's rounds. */
+export async function runLoad(planned: Planned[], bodies: (string | null)[], timings: LoadTimings, tmp: string): Promise<RoundResult[][]> {
+  const id = ++batch;
+  const jobs: LoadJob[] = planned.map(({ target, workload }, i) => ({
+    name: `${target.name} ${workload.id}`,
+    url: target.url,
+    headers: { ...JSON_HEADERS, ...target.headers },
+    body: requestBody(workload),
+    expectBody: workload.mutation ? null : bodies[i]!,
+    connections: timings.connections,
+    warmupSeconds: timings.warmupSeconds,
+    durationSeconds: timings.durationSeconds,
+    rounds: timings.rounds,
+  }));
+  const spec: LoadJobs = { jobs, out: join(tmp, `load-${id}.out.json`) };
+  const specPath = join(tmp, `load-${id}.json`);
+  writeFileSync(specPath, JSON.stringify(spec));
+  const child = spawnChild('load generator', [process.execPath, '--import', 'tsx', 'bench/load.ts', specPath], {
+    cwd: ROOT,
+    cpus: '1',
+    echo: true,
+  });
+  const budgetMs = jobs.length * (timings.warmupSeconds + timings.rounds * (timings.durationSeconds + 3)) * 1000 + 60_000;
+  const timer = setTimeout(() => void stopChild(child, 2_000), budgetMs);
+  const how = await child.exited;
+  clearTimeout(timer);
+  if (how !== '0') throw new Error(`the load generator failed (exit ${how}):\n${child.output()}`);
+  return JSON.parse(readFileSync(spec.out, 'utf8')) as RoundResult[][];
+}
+
+/**
+ * Verifies every planned request (HTTP 200, no errors, the expected items), then measures
+ * them in order. Returns the measurements and the verified bodies, in the order planned.
+ */
+export async function measureAll(planned: Planned[], timings: Timings, tmp: string): Promise<{ results: Measurement[]; bodies: string[] }> {
+  const bodies: string[] = [];
+  for (const { target, workload } of planned) {
+    bodies.push(await verify(target.url, workload, target.headers, { role: target.role }));
+  }
+  const rounds = await runLoad(planned, bodies, timings, tmp);
+  const results = rounds.map((r) => ({
+    rps: median(r.map((x) => x.rps)),
+    p50: median(r.map((x) => x.p50)),
+    p99: median(r.map((x) => x.p99)),
+    rounds: r,
+  }));
+  return { results, bodies };
+}

@@ -1,0 +1,191 @@
+/**
+ * `npm run bench [-- --quick] [-- --soak] [-- --profile]`: seeds one SQLite file, counts SQL
+ * statements per request, then starts each server one after another (ours zero-auth, ours with
+ * auth, bare Yoga ± JIT, Apollo Server, Mercurius + JIT, a constant node:http) and measures the
+ * workloads with a separately pinned load generator. Writes docs/benchmarks.md and prints it.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startIssuer } from './jwks.js';
+import { measureAll, type Measurement, type Planned } from './measure.js';
+import { parseOptions, ROOT, type Options } from './options.js';
+import { installCleanup, PINNING, stopAll } from './processes.js';
+import { runProfile } from './profile.js';
+import { renderReport, SERVER_LABELS, type Results, type ServerId } from './report.js';
+import { ARTIFACT_COUNT, COLLECTION_COUNT, JWT_USER, seedDatabase, USER_COUNT } from './seed.js';
+import { startServer, type ProcessId, type StartOptions } from './servers.js';
+import { runSoak, workersLine } from './soak.js';
+import { countStatements, createApiKey } from './sql-count.js';
+import { WORKLOADS, type WorkloadId } from './workloads.js';
+
+interface Step {
+  process: ProcessId;
+  targets: { result: ServerId; workloads: WorkloadId[]; credential: 'none' | 'jwt' | 'key'; role: string }[];
+}
+
+const ALL: WorkloadId[] = ['W1', 'W2', 'W3', 'W4'];
+
+function plan(quick: boolean): Step[] {
+  const peers: WorkloadId[] = quick ? ['W2'] : ALL;
+  const peer = (process: ProcessId, result: ServerId): Step => ({
+    process,
+    targets: [{ result, workloads: peers, credential: 'none', role: 'LOCAL_ADMIN' }],
+  });
+  return [
+    { process: 'ours-zero', targets: [{ result: 'ours-zero', workloads: ALL, credential: 'none', role: 'LOCAL_ADMIN' }] },
+    {
+      process: 'ours-auth',
+      targets: [
+        { result: 'ours-jwt', workloads: ALL, credential: 'jwt', role: 'TEAM_MEMBER' },
+        { result: 'ours-key', workloads: quick ? ['W2'] : ALL, credential: 'key', role: 'SYSTEM_ADMIN' },
+      ],
+    },
+    {
+      process: 'ours-auth-w2',
+      targets: [{ result: 'ours-jwt-w2', workloads: quick ? ['W2'] : ['W2', 'W3'], credential: 'jwt', role: 'TEAM_MEMBER' }],
+    },
+    peer('yoga', 'yoga'),
+    peer('yoga-jit', 'yoga-jit'),
+    peer('apollo', 'apollo'),
+    peer('mercurius', 'mercurius'),
+    { process: 'constant', targets: [{ result: 'constant', workloads: ['W2'], credential: 'none', role: 'LOCAL_ADMIN' }] },
+  ];
+}
+
+function cpuModel(): string {
+  try {
+    return /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? 'unknown';
+  } catch {
+    return 'unknown (no /proc/cpuinfo)';
+  }
+}
+
+const started = Date.now();
+const log = (line: string) => console.error(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+
+const loadAverage = () => {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'unknown';
+  }
+};
+
+let tmp = '';
+const removeTmp = () => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+};
+
+async function main(options: Options): Promise<void> {
+  tmp = mkdtempSync(join(tmpdir(), 'skillmeat-bench-'));
+  const loadBefore = loadAverage();
+  const issuer = await startIssuer();
+  try {
+    log(`${options.command}: ${PINNING.why}`);
+    const seeded = join(tmp, 'seed.db');
+    await seedDatabase(seeded);
+    log(`seeded ${USER_COUNT} users, ${ARTIFACT_COUNT} artifacts, ${COLLECTION_COUNT} collections`);
+    const jwt = await issuer.sign(JWT_USER);
+    const patSecret = randomBytes(32).toString('base64url');
+    const authEnv = {
+      SKILLMEAT_AUTH_ENABLED: 'true',
+      SKILLMEAT_AUTH_PROVIDER: 'clerk',
+      CLERK_JWKS_URL: issuer.jwksUrl,
+      CLERK_ISSUER: issuer.issuer,
+      SKILLMEAT_ENTERPRISE_PAT_SECRET: patSecret,
+    };
+    const start: StartOptions = { seeded, tmp, authEnv };
+    if (options.profile) {
+      await runProfile(start, { authorization: `Bearer ${jwt}` }, options.timings, tmp, log);
+      return;
+    }
+
+    const sql = await countStatements(seeded, tmp, { env: authEnv, jwt, patSecret });
+    log('counted SQL statements per request');
+
+    const results: Results = new Map();
+    const record = (server: ServerId, id: WorkloadId, m: Measurement) => {
+      const byWorkload = results.get(server) ?? new Map<WorkloadId, Measurement>();
+      byWorkload.set(id, m);
+      results.set(server, byWorkload);
+      log(`${SERVER_LABELS[server]} ${id}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms`);
+    };
+    let workers = 'SKILLMEAT_WORKERS=2 was not measured.';
+    for (const step of plan(options.quick)) {
+      const server = await startServer(step.process, { ...start, constantBody: join(tmp, 'w2-body.json') });
+      try {
+        log(`${step.process} ready at ${server.url}`);
+        const key = step.targets.some((t) => t.credential === 'key') ? await createApiKey(server.url, patSecret) : '';
+        const planned: (Planned & { result: ServerId })[] = step.targets.flatMap((t) => {
+          const headers: Record<string, string> =
+            t.credential === 'jwt' ? { authorization: `Bearer ${jwt}` } : t.credential === 'key' ? { 'x-api-key': key } : {};
+          const target = { name: SERVER_LABELS[t.result], url: server.url, headers, role: t.role };
+          return t.workloads.map((id) => ({ result: t.result, target, workload: WORKLOADS[id] }));
+        });
+        const { results: measured, bodies } = await measureAll(planned, options.timings, tmp);
+        planned.forEach((p, i) => {
+          if (p.result === 'ours-zero' && p.workload.id === 'W2') writeFileSync(join(tmp, 'w2-body.json'), bodies[i]!);
+          record(p.result, p.workload.id, measured[i]!);
+        });
+        if (step.process === 'ours-auth-w2') workers = workersLine(server, results);
+      } finally {
+        await server.stop();
+      }
+    }
+
+    const soak = options.soak
+      ? await runSoak(start, { authorization: `Bearer ${jwt}` }, options.timings, tmp, log)
+      : `Not measured in this run (\`npm run bench -- --soak\`, full mode only, adds about 3.5 minutes).`;
+
+    const t = options.timings;
+    const report = renderReport({
+      command: options.command,
+      date: new Date(),
+      node: process.version,
+      cpu: cpuModel(),
+      cores: availableParallelism(),
+      pinning: PINNING.enabled ? PINNING.why : `none — ${PINNING.why}`,
+      load: `${loadBefore} before, ${loadAverage()} after (1, 5, 15 min; anything well above 0 means other work shared the machine)`,
+      mode: `${options.quick ? 'quick' : 'full'}: ${t.connections} connections, ${t.warmupSeconds} s warm-up, ${t.rounds} × ${t.durationSeconds} s rounds, medians reported`,
+      dataset: `one SQLite file (copied per server): 2 teams, ${USER_COUNT} users, ${ARTIFACT_COUNT} artifacts, ${COLLECTION_COUNT} collections × 20 artifacts`,
+      results,
+      sql,
+      workers,
+      soak,
+      notes: [
+        'Peers serve the same unprotected Pothos `schema` and data functions with a fixed LOCAL_ADMIN context (new DataLoaders per request); ours adds the auth chain, graphql-shield, GraphQL Armor, request logging (pino, level warn) and the body limit.',
+        'The JWT is one RS256 token reused by every request, as a real client does; our clerk strategy reuses a verified token\'s Viewer for up to 5 s, so the JWT rows measure that steady state, not a signature check per request.',
+        'The JWT identity is a TEAM_MEMBER of team-a (sees PUBLIC + team-a rows); zero-auth, the API key (issued to the Enterprise PAT, SYSTEM_ADMIN) and the peers see every team. Every page is full either way.',
+        options.quick
+          ? 'Quick mode is a smoke run (1 s warm-up, one 3 s round): all four workloads on ours, only W2 on the peers, the API key and two workers. Use the full mode for figures.'
+          : '',
+      ].filter(Boolean),
+    });
+    writeFileSync(join(ROOT, 'docs', 'benchmarks.md'), report);
+    console.log(report);
+    log(`wrote docs/benchmarks.md in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  } finally {
+    await stopAll();
+    await issuer.close();
+    removeTmp();
+  }
+}
+
+let options: Options;
+try {
+  options = parseOptions(process.argv.slice(2));
+} catch (error) {
+  console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(2);
+}
+installCleanup(async () => removeTmp());
+main(options).then(
+  () => process.exit(0),
+  async (error: unknown) => {
+    console.error(`\nbench: FAILED — ${error instanceof Error ? error.message : String(error)}`);
+    await stopAll();
+    process.exit(1);
+  },
+);

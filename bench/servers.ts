@@ -1,0 +1,122 @@
+/**
+ * How each server under test is started: as its own child process on loopback, on its own copy
+ * of the seeded SQLite file, pinned to CPU 0 (two workers: CPUs 0 and 1), and waited for.
+ */
+import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './options.js';
+import { freePort, spawnChild, stopChild, waitReady, type Child } from './processes.js';
+
+export type ProcessId = 'ours-zero' | 'ours-auth' | 'ours-auth-w2' | 'yoga' | 'yoga-jit' | 'apollo' | 'mercurius' | 'constant';
+
+export interface Running {
+  id: ProcessId;
+  child: Child;
+  /** The /graphql URL. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  seeded: string;
+  tmp: string;
+  /** Our server's environment with auth on. */
+  authEnv: Record<string, string>;
+  /** For the constant server: the file with the body to answer. */
+  constantBody?: string;
+  /** Extra node flags (--cpu-prof …). */
+  nodeArgs?: string[];
+}
+
+const tsx = (nodeArgs: string[], script: string, ...args: string[]) => [process.execPath, ...nodeArgs, '--import', 'tsx', script, ...args];
+
+export async function startServer(id: ProcessId, options: StartOptions): Promise<Running> {
+  const port = await freePort();
+  const db = join(options.tmp, `${id}.db`);
+  copyFileSync(options.seeded, db);
+  const nodeArgs = options.nodeArgs ?? [];
+  const ours = {
+    DATABASE_URL: db,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    SKILLMEAT_LOG_LEVEL: 'warn',
+  };
+  const peer = (script: string, ...extra: string[]) => tsx(nodeArgs, script, '--port', String(port), '--db', db, ...extra);
+  let command: string[];
+  let env: Record<string, string> = {};
+  switch (id) {
+    case 'ours-zero':
+      command = tsx(nodeArgs, 'src/main.ts');
+      env = ours;
+      break;
+    case 'ours-auth':
+      command = tsx(nodeArgs, 'src/main.ts');
+      env = { ...ours, ...options.authEnv };
+      break;
+    case 'ours-auth-w2':
+      command = tsx(nodeArgs, 'src/main.ts');
+      env = { ...ours, ...options.authEnv, SKILLMEAT_WORKERS: '2' };
+      break;
+    case 'yoga':
+      command = peer('bench/servers/yoga.ts');
+      break;
+    case 'yoga-jit':
+      command = peer('bench/servers/yoga.ts', '--jit');
+      break;
+    case 'apollo':
+      command = peer('bench/servers/apollo.ts');
+      break;
+    case 'mercurius':
+      command = peer('bench/servers/mercurius.ts');
+      break;
+    case 'constant':
+      if (!options.constantBody) throw new Error('the constant server needs a body');
+      command = tsx(nodeArgs, 'bench/servers/constant.ts', '--port', String(port), '--body', options.constantBody);
+      break;
+  }
+  const child = spawnChild(id, command, {
+    cwd: ROOT,
+    cpus: id === 'ours-auth-w2' ? '0,1' : '0',
+    env: { ...env, NODE_ENV: 'production' },
+  });
+  const url = `http://127.0.0.1:${port}/graphql`;
+  try {
+    await waitReady(url, child);
+  } catch (error) {
+    await stopChild(child, 2_000);
+    throw error;
+  }
+  return {
+    id,
+    child,
+    url,
+    stop: async () => {
+      const how = await stopChild(child);
+      if (how !== '0') console.error(`bench: ${id} exited with ${how}`);
+    },
+  };
+}
+
+/** The processes in a process group (a cluster primary and its workers), read from /proc. */
+export function groupPids(pgid: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the parenthesised name: state ppid pgrp …
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid) pids.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
+}
+
+/** Resident set size of one process, in MiB (VmRSS from /proc). */
+export function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? NaN);
+  return kb / 1024;
+}

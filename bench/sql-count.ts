@@ -1,0 +1,114 @@
+/**
+ * SQL statements per request, counted: our server started in this process with startApp and an
+ * onQuery counter, one request of each workload at a time. The first request of an identity is
+ * reported apart (it may fetch the JWKS, sync the user, stamp a key's last use).
+ */
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startApp } from '../src/app.js';
+import { loadConfig, type Config } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { JSON_HEADERS, verify, W3_WIDE, WORKLOADS, type Workload } from './workloads.js';
+
+export interface SqlCount {
+  identity: string;
+  /** W2, W3, or W3 with wider pages. */
+  workload: string;
+  /** Statements of the identity's first request of this workload. */
+  first: number;
+  /** Statements per request over the next REPEAT requests. */
+  perRequest: number;
+  /** The statements of one steady-state request, shortened. */
+  statements: string[];
+}
+
+export interface AuthEnv {
+  /** The environment of our server with auth on (clerk at the bench issuer, the PAT secret). */
+  env: Record<string, string>;
+  jwt: string;
+  patSecret: string;
+}
+
+const REPEAT = 5;
+const COUNTED: [string, Workload][] = [
+  ['W2', WORKLOADS.W2],
+  ['W3', WORKLOADS.W3],
+  ['W3, 50 × 20', W3_WIDE],
+];
+
+const shorten = (sql: string) => {
+  const flat = sql.replace(/\s+/g, ' ').trim();
+  return flat.length > 110 ? `${flat.slice(0, 107)}…` : flat;
+};
+
+interface Identity {
+  name: string;
+  headers: Record<string, string>;
+  role: string;
+}
+
+async function countFor(config: Config, identities: (url: string) => Promise<Identity[]>) {
+  const statements: string[] = [];
+  const app = await startApp(config, { logger: createLogger('silent'), onQuery: (sql) => statements.push(sql) });
+  const counts: SqlCount[] = [];
+  try {
+    const url = `${app.url}/graphql`;
+    for (const identity of await identities(url)) {
+      for (const [id, workload] of COUNTED) {
+        const run = async () => {
+          statements.length = 0;
+          await verify(url, workload, identity.headers, { role: identity.role });
+          await app.flushBackground();
+          return [...statements];
+        };
+        const first = (await run()).length;
+        let total = 0;
+        let last: string[] = [];
+        for (let i = 0; i < REPEAT; i++) {
+          last = await run();
+          total += last.length;
+        }
+        counts.push({ identity: identity.name, workload: id, first, perRequest: total / REPEAT, statements: last.map(shorten) });
+      }
+    }
+  } finally {
+    await app.close(1_000);
+  }
+  return counts;
+}
+
+export async function countStatements(seeded: string, tmp: string, auth: AuthEnv): Promise<SqlCount[]> {
+  const zeroDb = join(tmp, 'sql-count-zero.db');
+  const authDb = join(tmp, 'sql-count-auth.db');
+  copyFileSync(seeded, zeroDb);
+  copyFileSync(seeded, authDb);
+  const base = { HOST: '127.0.0.1', PORT: '0', SKILLMEAT_LOG_LEVEL: 'silent' };
+  const zero = await countFor(loadConfig({ ...base, DATABASE_URL: zeroDb }), async () => [
+    { name: 'zero-auth', headers: {}, role: 'LOCAL_ADMIN' },
+  ]);
+  const authed = await countFor(loadConfig({ ...base, ...auth.env, DATABASE_URL: authDb }), async (url): Promise<Identity[]> => {
+    const key = await createApiKey(url, auth.patSecret);
+    return [
+      { name: 'JWT', headers: { authorization: `Bearer ${auth.jwt}` }, role: 'TEAM_MEMBER' },
+      { name: 'API key', headers: { 'x-api-key': key }, role: 'SYSTEM_ADMIN' },
+    ];
+  });
+  return [...zero, ...authed];
+}
+
+/** An API key issued by createApiKey, asked for with the Enterprise PAT (SYSTEM_ADMIN). */
+export async function createApiKey(url: string, patSecret: string): Promise<string> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { ...JSON_HEADERS, authorization: `Bearer ${patSecret}` },
+    body: JSON.stringify({
+      query: 'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }',
+      variables: { input: { name: 'bench', scopes: ['artifacts:read', 'artifacts:write', 'collections:read', 'collections:write'] } },
+    }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  const secret = (JSON.parse(text) as { data?: { createApiKey?: { secret?: string } } }).data?.createApiKey?.secret;
+  if (response.status !== 200 || !secret) throw new Error(`createApiKey with the Enterprise PAT failed (HTTP ${response.status}): ${text.slice(0, 300)}`);
+  return secret;
+}
