@@ -62,9 +62,15 @@ export function createServer({ config, database, authChain, logger, idp }: Serve
       }),
       useReadinessCheck({
         endpoint: '/health/ready',
+        // Not ready is a bare 503: the database's own error goes to the log, not to the caller.
         check: async () => {
-          await sql`select 1`.execute(database.db);
-          return true;
+          try {
+            await sql`select 1`.execute(database.db);
+            return true;
+          } catch (error) {
+            logger.warn({ err: error }, 'readiness check failed');
+            return false;
+          }
         },
       }),
       ...(idp ? [useOAuthEndpoints(database.db, idp, logger), useDevicePage(database.db, idp, authChain)] : []),
