@@ -5,7 +5,7 @@ import { audit } from '../db/audit.js';
 import { pageWindow } from '../db/pagination.js';
 import { builder } from './builder.js';
 import { decodeIdOf } from './global-id.js';
-import { pageArgs, toConnection } from './refs.js';
+import { connectionOf, pageArgs, toConnection } from './refs.js';
 
 export const ApiKeyRef = builder.objectRef<ApiKey>('ApiKey');
 
@@ -25,9 +25,7 @@ builder.node(ApiKeyRef, {
   }),
 });
 
-const ApiKeyConnection = builder.connectionObject({ type: ApiKeyRef, name: 'ApiKeyConnection', fields: (t) => ({
-  totalCount: t.int({ resolve: (parent) => parent.totalCount() }),
-}) }, { name: 'ApiKeyEdge' });
+const ApiKeyConnection = connectionOf(ApiKeyRef, 'ApiKey');
 
 builder.queryField('apiKeys', (t) =>
   t.field({

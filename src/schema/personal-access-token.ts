@@ -11,7 +11,7 @@ import {
 } from '../db/personal-access-tokens.js';
 import { builder } from './builder.js';
 import { decodeIdOf } from './global-id.js';
-import { pageArgs, toConnection } from './refs.js';
+import { connectionOf, pageArgs, toConnection } from './refs.js';
 
 const PatRef = builder.objectRef<PersonalAccessToken>('PersonalAccessToken');
 
@@ -29,14 +29,7 @@ builder.node(PatRef, {
   }),
 });
 
-const PatConnection = builder.connectionObject(
-  {
-    type: PatRef,
-    name: 'PersonalAccessTokenConnection',
-    fields: (t) => ({ totalCount: t.int({ resolve: (parent) => parent.totalCount() }) }),
-  },
-  { name: 'PersonalAccessTokenEdge' },
-);
+const PatConnection = connectionOf(PatRef, 'PersonalAccessToken');
 
 builder.queryField('personalAccessTokens', (t) =>
   t.field({

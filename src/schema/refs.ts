@@ -18,7 +18,7 @@ export const pageArgs = builder.args((t) => ({
 }));
 
 /** A connection with edges, pageInfo and a lazily counted totalCount. */
-function connectionOf<T extends { id: number }>(ref: ReturnType<typeof builder.objectRef<T>>, name: string) {
+export function connectionOf<T extends { id: number }>(ref: ReturnType<typeof builder.objectRef<T>>, name: string) {
   return builder.connectionObject(
     {
       type: ref,
