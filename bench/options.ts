@@ -16,7 +16,7 @@ export interface Options {
   quick: boolean;
   /** Full mode only: RSS of our server at minute 1 and 3 of sustained W2 load. */
   soak: boolean;
-  /** Instead of the matrix: CPU-profile our server (auth on, JWT) under W2 and summarise. */
+  /** Instead of the matrix: CPU-profile our server (auth on, JWT) under W2 and W3 and summarise. */
   profile: boolean;
   timings: Timings;
   command: string;

@@ -1,6 +1,6 @@
 /**
- * `npm run bench -- --profile`: our server with auth on runs W2 with the JWT under `node
- * --cpu-prof`; the .cpuprofile is kept (open it in Chrome DevTools or speedscope) and summarised
+ * `npm run bench -- --profile`: our server with auth on runs W2, then W3, with the JWT under
+ * `node --cpu-prof`; the .cpuprofile is kept (open it in Chrome DevTools or speedscope) and summarised
  * here: the top self-time functions, and self and on-stack time per package.
  */
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -102,6 +102,8 @@ export function summariseProfile(profile: CpuProfile, fromUs: number, toUs: numb
   ].join('\n');
 }
 
+const PROFILED = [WORKLOADS.W2, WORKLOADS.W3];
+
 export async function runProfile(
   start: StartOptions,
   headers: Record<string, string>,
@@ -111,24 +113,33 @@ export async function runProfile(
 ): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'skillmeat-bench-profile-'));
   const server = await startServer('ours-auth', { ...start, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
-  let round: RoundResult | undefined;
+  let rounds: RoundResult[] = [];
   try {
-    const body = await verify(server.url, WORKLOADS.W2, headers, { role: 'TEAM_MEMBER' });
-    const seconds = timings.rounds > 1 ? 20 : 5;
-    log(`profiling ours (auth on, JWT) under W2: ${timings.warmupSeconds} s warm-up + ${seconds} s`);
-    const load = { ...timings, durationSeconds: seconds, rounds: 1 };
     const target = { name: 'profile', url: server.url, headers, role: 'TEAM_MEMBER' };
-    [round] = (await runLoad([{ target, workload: WORKLOADS.W2 }], [body], load, tmp))[0]!;
-    log(`W2 under the profiler: ${round?.rps.toFixed(0)} req/s`);
+    const bodies: string[] = [];
+    for (const workload of PROFILED) bodies.push(await verify(server.url, workload, headers, { role: target.role }));
+    const seconds = timings.rounds > 1 ? 20 : 5;
+    log(`profiling ours (auth on, JWT) under W2, then W3: ${timings.warmupSeconds} s warm-up + ${seconds} s each`);
+    const load = { ...timings, durationSeconds: seconds, rounds: 1 };
+    const results = await runLoad(PROFILED.map((workload) => ({ target, workload })), bodies, load, tmp);
+    rounds = results.map((r) => r[0]!);
   } finally {
     // A graceful stop: node writes the profile as the process exits.
     await server.stop();
   }
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread (tsx's loader runs in another).
+  const file = readdirSync(dir).find((f) => /\.0\.\d+\.cpuprofile$/.test(f));
   if (!file) throw new Error(`no .cpuprofile was written to ${dir}`);
-  if (!round) throw new Error('the profiled round did not run');
   const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
-  const summary = `W2 under the profiler: ${round.rps.toFixed(0)} req/s.\n\n${summariseProfile(profile, round.fromUs, round.toUs)}`;
+  const sections = PROFILED.map((workload, i) => {
+    const round = rounds[i]!;
+    return [
+      `## CPU profile: ours, auth on, ${workload.id} with the JWT (${round.rps.toFixed(0)} req/s under the profiler)`,
+      '',
+      summariseProfile(profile, round.fromUs, round.toUs),
+    ].join('\n');
+  });
+  const summary = [`Profile: ${join(dir, file)}`, '', ...sections].join('\n\n');
   writeFileSync(join(dir, 'summary.md'), summary);
-  console.log(`## CPU profile: ours, auth on, W2 with the JWT\n\nProfile: ${join(dir, file)}\n\n${summary}`);
+  console.log(summary);
 }

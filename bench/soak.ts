@@ -2,6 +2,7 @@
  * Two extras around our server: the SKILLMEAT_WORKERS=2 line (checked to really be a cluster,
  * never faked), and the soak: RSS at minute 1 and minute 3 of sustained W2 load (--soak).
  */
+import { readFileSync } from 'node:fs';
 import { runLoad } from './measure.js';
 import type { Timings } from './options.js';
 import type { Results } from './report.js';
@@ -12,7 +13,14 @@ const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 
 
 /** Call while the two-worker server still runs, after its measurements. */
 export function workersLine(server: Running, results: Results): string {
-  const pids = groupPids(server.child.pid);
+  // Only our server's processes (a tool such as esbuild's service may share the group).
+  const pids = groupPids(server.child.pid).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('src/main.ts');
+    } catch {
+      return false;
+    }
+  });
   if (pids.length < 3) {
     results.delete('ours-jwt-w2');
     return `SKILLMEAT_WORKERS=2: not supported yet — the server ran as ${pids.length} process(es), not a primary and 2 workers; no figures reported.`;
@@ -22,7 +30,7 @@ export function workersLine(server: Running, results: Results): string {
   const row = (label: string, byWorkload: typeof one) =>
     `| ${label} | ${(['W2', 'W3'] as const).map((id) => (byWorkload?.get(id) ? fmt(byWorkload.get(id)!.rps) : '—')).join(' | ')} |`;
   return [
-    `Ours with auth on and the JWT. Two workers ran as ${pids.length} processes (a node:cluster primary and its workers) on one port.`,
+    `Ours with auth on and the JWT. Two workers ran as ${pids.length} server processes (a node:cluster primary and its workers) on one port.`,
     '',
     '| SKILLMEAT_WORKERS | W2 req/s | W3 req/s |',
     '|---|--:|--:|',
