@@ -13,6 +13,8 @@ import { migrateToLatest } from './db/migrate.js';
 import { createLogger, type Logger } from './logger.js';
 import { createServer, type SkillmeatServer } from './server.js';
 
+const OPTIMIZE_EVERY_MS = 60 * 60 * 1000;
+
 export interface App {
   readonly url: string;
   readonly server: SkillmeatServer;
@@ -33,9 +35,16 @@ export interface AppOptions extends DatabaseOptions {
 export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const database = createDatabase(config.database, options);
+  let optimizer: NodeJS.Timeout | undefined;
   try {
     const applied = await migrateToLatest(database.db, config.database.schema);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+    // Planner statistics for the tables as they are now, then hourly as the data grows.
+    await database.optimize();
+    optimizer = setInterval(() => {
+      database.optimize().catch((error: unknown) => logger.warn({ err: error }, 'refreshing planner statistics failed'));
+    }, OPTIMIZE_EVERY_MS);
+    optimizer.unref();
     // The public URL is known once the server listens (port 0 in tests), unless configured.
     let publicUrl = config.publicUrl ?? '';
     const issuer = () => publicUrl;
@@ -71,11 +80,13 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         await stopped;
         clearTimeout(timer);
         await authChain.flush();
+        clearInterval(optimizer);
         await database.close();
         logger.info('stopped');
       })());
     return { url, server, database, logger, flushBackground: () => authChain.flush(), close };
   } catch (error) {
+    clearInterval(optimizer);
     await database.close().catch(() => {});
     throw error;
   }

@@ -8,10 +8,21 @@ export function sha256Hex(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
 }
 
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
 /** Compares two secrets in time independent of where they differ (and of their lengths). */
 export function constantTimeEqual(a: string, b: string): boolean {
   // Hashing first gives equal-length inputs, so timingSafeEqual never throws or leaks length.
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+  return timingSafeEqual(digest(a), digest(b));
+}
+
+/**
+ * constantTimeEqual against one fixed secret, hashed once up front (a configured secret is
+ * compared on every request).
+ */
+export function constantTimeMatcher(secret: string): (candidate: string) => boolean {
+  const expected = digest(secret);
+  return (candidate) => timingSafeEqual(digest(candidate), expected);
 }
 
 export interface IssuedSecret {

@@ -2,24 +2,11 @@
  * The database: one Kysely interface of tables, and the dialect chosen from the config
  * (better-sqlite3 for the embedded default, pg for PostgreSQL).
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import SQLite from 'better-sqlite3';
-import {
-  CompiledQuery,
-  Kysely,
-  PostgresDialect,
-  SqliteDialect,
-  SqliteDriver,
-  type DatabaseConnection,
-  type Generated,
-  type Insertable,
-  type LogEvent,
-  type Selectable,
-  type SqliteDialectConfig,
-} from 'kysely';
+import type SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, type Generated, type Insertable, type LogEvent, type Selectable } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig, DatabaseDialect } from '../config.js';
+import { openSqlite, optimizeSqlite, SqliteImmediateDialect, withStatementCache } from './sqlite.js';
 
 /** Timestamps are ISO-8601 UTC strings of fixed width in both dialects, so they sort as text. */
 export type Timestamp = string;
@@ -200,56 +187,24 @@ export interface Database {
   readonly db: Db;
   readonly dialect: DatabaseDialect;
   readonly raw: RawClient;
+  /** Refreshes the query planner's statistics where stale (SQLite's PRAGMA optimize). */
+  optimize(): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface DatabaseOptions {
   /** Called once per SQL statement executed (tests count statements with it). */
-  onQuery?: (sql: string) => void;
+  onQuery?: (sql: string, parameters: readonly unknown[]) => void;
 }
 
 export function now(): Timestamp {
   return new Date().toISOString();
 }
 
-function openSqlite(path: string): SQLite.Database {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new SQLite(path);
-  // WAL lets readers run beside the writer; busy_timeout makes a second process wait, not fail.
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('foreign_keys = ON');
-  // SQLite's own lower() folds ASCII only; search must be case-insensitive for "Über" too.
-  sqlite.function('lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value));
-  return sqlite;
-}
-
-/**
- * Transactions take SQLite's write lock when they begin (BEGIN IMMEDIATE). With plain BEGIN, two
- * processes on one file (SKILLMEAT_WORKERS, replicas) that both read and then write deadlock on
- * the lock upgrade, and SQLite answers SQLITE_BUSY at once instead of waiting busy_timeout.
- */
-class ImmediateTransactionDriver extends SqliteDriver {
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-  }
-}
-
-class SqliteImmediateDialect extends SqliteDialect {
-  constructor(private readonly settings: SqliteDialectConfig) {
-    super(settings);
-  }
-
-  override createDriver(): SqliteDriver {
-    return new ImmediateTransactionDriver(this.settings);
-  }
-}
-
 export function createDatabase(config: DatabaseConfig, options: DatabaseOptions = {}): Database {
   const log = options.onQuery
     ? (event: LogEvent) => {
-        if (event.level === 'query') options.onQuery?.(event.query.sql);
+        if (event.level === 'query') options.onQuery?.(event.query.sql, event.query.parameters);
       }
     : undefined;
   if (config.dialect === 'postgres') {
@@ -262,9 +217,17 @@ export function createDatabase(config: DatabaseConfig, options: DatabaseOptions 
     // An idle client's error (server restart) must not crash the process; the pool replaces it.
     pool.on('error', () => {});
     const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
-    return { db, dialect: 'postgres', raw: { dialect: 'postgres', pool }, close: () => db.destroy() };
+    // PostgreSQL's autovacuum keeps its planner statistics; nothing to do here.
+    return { db, dialect: 'postgres', raw: { dialect: 'postgres', pool }, optimize: async () => {}, close: () => db.destroy() };
   }
   const sqlite = openSqlite(config.url);
-  const db = new Kysely<Tables>({ dialect: new SqliteImmediateDialect({ database: sqlite }), ...(log ? { log } : {}) });
-  return { db, dialect: 'sqlite', raw: { dialect: 'sqlite', sqlite }, close: () => db.destroy() };
+  const dialect = new SqliteImmediateDialect({ database: withStatementCache(sqlite) });
+  const db = new Kysely<Tables>({ dialect, ...(log ? { log } : {}) });
+  return {
+    db,
+    dialect: 'sqlite',
+    raw: { dialect: 'sqlite', sqlite },
+    optimize: async () => optimizeSqlite(sqlite),
+    close: () => db.destroy(),
+  };
 }

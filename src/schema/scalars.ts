@@ -9,8 +9,16 @@ function parseDateTime(value: unknown): Date {
   return date;
 }
 
+/** What the database stores and toISOString writes: already the wire form, passed through as is. */
+const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+export function serializeDateTime(value: Date | string): string {
+  if (typeof value === 'string' && CANONICAL.test(value)) return value;
+  return value instanceof Date ? value.toISOString() : new Date(value).toISOString();
+}
+
 builder.scalarType('DateTime', {
-  serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(value).toISOString()),
+  serialize: serializeDateTime,
   parseValue: parseDateTime,
   parseLiteral: (ast) => parseDateTime(ast.kind === Kind.STRING ? ast.value : null),
 });

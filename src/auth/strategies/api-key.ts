@@ -8,7 +8,7 @@ import type { Db } from '../../db/database.js';
 import { toUser } from '../../db/model.js';
 import type { LastUsedRecorder } from '../last-used.js';
 import { ROLE_SCOPES } from '../scopes.js';
-import { constantTimeEqual } from '../secrets.js';
+import { constantTimeMatcher } from '../secrets.js';
 import { CredentialRejected, type AuthStrategy } from '../strategy.js';
 import { makeViewer } from '../viewer.js';
 
@@ -20,13 +20,14 @@ export function apiKeyStrategy(db: Db, staticKey: StaticApiKeyConfig | null, las
   const staticViewer = staticKey
     ? makeViewer({ role: 'SYSTEM_ADMIN', scopes: staticKey.scopes, teamId: null, authMethod: 'API_KEY', userId: null })
     : null;
+  const isStaticKey = staticKey ? constantTimeMatcher(staticKey.key) : () => false;
   return {
     name: NAME,
     authenticate: async (request) => {
       const presented = request.headers.get('x-api-key');
       if (presented === null) return null;
       const secret = presented.trim();
-      if (staticKey && staticViewer && constantTimeEqual(secret, staticKey.key)) return staticViewer;
+      if (staticViewer && isStaticKey(secret)) return staticViewer;
       if (!ISSUED_KEY_SHAPE.test(secret)) throw new CredentialRejected(NAME, 'Invalid API key.');
       const found = await findApiKeyBySecret(db, secret);
       if (!found) throw new CredentialRejected(NAME, 'Invalid API key.');
