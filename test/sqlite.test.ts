@@ -76,7 +76,7 @@ describe('prepared statement cache', () => {
 });
 
 describe('planner statistics', () => {
-  const teamMember = makeViewer({ role: 'TEAM_MEMBER', teamId: 'team-a', authMethod: 'CLERK_JWT', userId: null });
+  const teamMember = makeViewer({ role: 'TEAM_MEMBER', teamId: 'team-a', authMethod: 'JWT', userId: null });
 
   /** 2,000 artifacts, half PUBLIC, spread over two teams, written with the real migrations. */
   async function seed(url: string): Promise<void> {
