@@ -14,6 +14,7 @@ import type { LocalIdentityProvider } from './auth/local/identity-provider.js';
 import type { Logger } from './logger.js';
 import { ARMOR_LIMITS } from './plugins/armor-limits.js';
 import { useAuthStatus } from './plugins/auth-status.js';
+import { useCompiledExecution } from './plugins/compiled-execution.js';
 import { useInputErrorCodes } from './plugins/input-error-codes.js';
 import { maskUnexpectedError } from './plugins/mask-errors.js';
 import { useRequestLogging } from './plugins/request-logging.js';
@@ -77,6 +78,7 @@ export function createServer({ config, database, authChain, logger, idp }: Serve
       EnvelopArmorPlugin(ARMOR_LIMITS),
       useInputErrorCodes(),
       useAuthStatus(),
+      useCompiledExecution(),
     ],
   });
 
