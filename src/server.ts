@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import { createContext, type Context } from './context/context.js';
 import type { Database } from './db/database.js';
 import { withBodyLimit } from './http/body-limit.js';
+import { withRequestLog } from './http/request-log.js';
 import { useDevicePage } from './http/device-page.js';
 import { useOAuthEndpoints } from './http/oauth.js';
 import type { LocalIdentityProvider } from './auth/local/identity-provider.js';
@@ -17,7 +18,6 @@ import { useAuthStatus } from './plugins/auth-status.js';
 import { useCompiledExecution } from './plugins/compiled-execution.js';
 import { useInputErrorCodes } from './plugins/input-error-codes.js';
 import { maskUnexpectedError } from './plugins/mask-errors.js';
-import { useRequestLogging } from './plugins/request-logging.js';
 import { useVersionEndpoint } from './plugins/version.js';
 import { protectedSchema } from './schema/index.js';
 import { VERSION } from './version.js';
@@ -55,7 +55,6 @@ export function createServer({ config, database, authChain, logger, idp }: Serve
       return createContext(database.db, await authChain.resolve(request, address), address, idp);
     },
     plugins: [
-      useRequestLogging(logger),
       useVersionEndpoint({
         version: VERSION,
         authMode: config.authEnabled ? config.authProvider : 'zero-auth',
@@ -96,6 +95,6 @@ export function createServer({ config, database, authChain, logger, idp }: Serve
     res.end(Buffer.from(await response.arrayBuffer()));
   };
 
-  const http = createHttpServer(withBodyLimit(yoga, viaFetch));
+  const http = createHttpServer(withRequestLog(logger, withBodyLimit(yoga, viaFetch)));
   return { http, yoga };
 }

@@ -293,6 +293,19 @@ describe('logs', () => {
     const generatedId = generated.headers.get('x-request-id');
     expect(generatedId).toMatch(/^[A-Za-z0-9._-]{8,}$/);
 
+    // Answers that never reach GraphQL are logged and carry an id too.
+    const health = await fetch(`${proc.url}/health`);
+    expect(health.status).toBe(200);
+    const healthId = health.headers.get('x-request-id');
+    expect(healthId).toMatch(/^[A-Za-z0-9._-]{8,}$/);
+    const tooLarge = await fetch(`${proc.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'proc-req-413' },
+      body: JSON.stringify({ query: `{ me { role } }`, padding: 'x'.repeat(1024 * 1024 + 1) }),
+    });
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.headers.get('x-request-id')).toBe('proc-req-413');
+
     const sent = await sendSensitiveRequests(proc, secret, marker);
     // Zero-auth ignores credentials; the requests themselves are ordinary.
     expect(sent.create.status).toBe(200);
@@ -305,13 +318,15 @@ describe('logs', () => {
     const lines = logLines(proc);
     for (const line of lines) expect(line).toMatchObject({ level: expect.any(Number), time: expect.any(Number), msg: expect.any(String) });
     const requests = lines.filter((line) => line.msg === 'request');
-    expect(requests.length).toBeGreaterThanOrEqual(7);
+    expect(requests.length).toBeGreaterThanOrEqual(9);
     for (const line of requests) {
       expect(line).toMatchObject({ reqId: expect.any(String), method: expect.any(String), path: expect.any(String), status: expect.any(Number) });
     }
     expect(requests).toContainEqual(expect.objectContaining({ reqId: 'proc-req-0042', method: 'POST', path: '/graphql', status: 200 }));
     expect(requests).toContainEqual(expect.objectContaining({ reqId: generatedId, method: 'GET', path: '/version', status: 200 }));
     expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/graphql', status: 400 }));
+    expect(requests).toContainEqual(expect.objectContaining({ reqId: healthId, method: 'GET', path: '/health', status: 200 }));
+    expect(requests).toContainEqual(expect.objectContaining({ reqId: 'proc-req-413', method: 'POST', path: '/graphql', status: 413 }));
     expect(new Set(requests.map((line) => line.reqId)).size).toBe(requests.length);
 
     const everything = proc.stdout.join('\n') + proc.stderr();
