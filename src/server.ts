@@ -50,6 +50,9 @@ export function createServer({ config, database, authChain, logger, idp }: Serve
     graphiql: { title: 'SkillMeat GraphQL API' },
     maskedErrors: { isDev: false, maskError: maskUnexpectedError(logger) },
     logging: false,
+    // The body limit is enforced once, on the socket, by withBodyLimit (413 before GraphQL sees
+    // the request); Yoga's own would pipe every body through a byte-counting stream again.
+    maxRequestBodySize: false,
     context: async ({ request, req }) => {
       const address = req?.socket.remoteAddress ?? null;
       return createContext(database.db, await authChain.resolve(request, address), address, idp);

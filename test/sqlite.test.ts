@@ -75,6 +75,33 @@ describe('prepared statement cache', () => {
   });
 });
 
+describe('rows read through the cache', () => {
+  it('are the objects better-sqlite3 itself would build, duplicate names and nulls included', async () => {
+    const sqlite = new SQLite(await sqliteFile());
+    sqlite.exec("create table t (id integer primary key, name text, score real, note text); insert into t values (1, 'a', 1.5, null), (2, 'Über', -2, 'x');");
+    const cached = withStatementCache(sqlite, 10);
+    for (const sql of ['select * from t order by id', 'select t.*, 7 as name from t order by id', 'select count(*) as n from t', 'select * from t where id > 99']) {
+      const expected = sqlite.prepare(sql).all();
+      expect(cached.prepare(sql).all([])).toEqual(expected);
+      expect(cached.prepare(sql).all([])).toEqual(expected);
+    }
+    cached.close();
+  });
+
+  it('follow a column renamed by another connection', async () => {
+    const url = await sqliteFile();
+    const sqlite = new SQLite(url);
+    sqlite.exec("create table t (a integer, b text); insert into t values (1, 'x');");
+    const cached = withStatementCache(sqlite, 10);
+    expect(cached.prepare('select * from t').all([])).toEqual([{ a: 1, b: 'x' }]);
+    const other = new SQLite(url);
+    other.exec('alter table t rename column b to renamed');
+    other.close();
+    expect(cached.prepare('select * from t').all([])).toEqual([{ a: 1, renamed: 'x' }]);
+    cached.close();
+  });
+});
+
 describe('planner statistics', () => {
   const teamMember = makeViewer({ role: 'TEAM_MEMBER', teamId: 'team-a', authMethod: 'JWT', userId: null });
 

@@ -1,14 +1,20 @@
 /**
  * The nested connections Collection.artifacts and Artifact.collections, loaded for many parents
- * in one statement each (a window function ranks the children per parent), with tenancy applied
- * to the children as to any other read.
+ * in one statement each, with tenancy applied to the children as to any other read.
  */
-import { sql } from 'kysely';
 import type { Viewer } from '../auth/viewer.js';
 import type { Db } from './database.js';
 import { toArtifact, toCollection, type Artifact, type Collection } from './model.js';
 import { toPage, type Page, type PageWindow } from './pagination.js';
 import { visibleRows } from './tenancy.js';
+
+/**
+ * Children pages for many parents in one statement: per parent, a subquery that walks the
+ * (parent, child) index in child id order and stops at the page size plus one, the subqueries
+ * joined with UNION ALL. Work grows with the page size, not with how big a collection is (a
+ * window function over all members would rank every one of them first).
+ */
+const MAX_PARENTS_PER_STATEMENT = 100;
 
 function groupPages<T extends { id: number }>(
   parentIds: readonly number[],
@@ -17,7 +23,20 @@ function groupPages<T extends { id: number }>(
 ): Map<number, Page<T>> {
   const byParent = new Map<number, T[]>(parentIds.map((id) => [id, []]));
   for (const { parent_id, child } of rows) byParent.get(parent_id)?.push(child);
+  // Each parent's rows arrive in id order from its subquery; SQL does not promise that order
+  // survives the UNION ALL, so it is restored here.
+  for (const children of byParent.values()) children.sort((a, b) => a.id - b.id);
   return new Map([...byParent].map(([id, children]) => [id, toPage(children, window)]));
+}
+
+/** Distinct parents in statements of at most MAX_PARENTS_PER_STATEMENT subqueries (SQLite allows 500). */
+async function perParentStatements<R>(parentIds: readonly number[], run: (ids: number[]) => Promise<R[]>): Promise<R[]> {
+  const distinct = [...new Set(parentIds)];
+  const rows: R[] = [];
+  for (let i = 0; i < distinct.length; i += MAX_PARENTS_PER_STATEMENT) {
+    rows.push(...(await run(distinct.slice(i, i + MAX_PARENTS_PER_STATEMENT))));
+  }
+  return rows;
 }
 
 export async function artifactsOfCollections(
@@ -28,29 +47,31 @@ export async function artifactsOfCollections(
 ): Promise<Map<number, Page<Artifact>>> {
   if (collectionIds.length === 0) return new Map();
   const visible = visibleRows(viewer, 'a', 'artifacts:read');
-  const rows = await db
-    .with('ranked', (qc) =>
-      qc
-        .selectFrom('collection_artifacts as ca')
-        .innerJoin('artifacts as a', 'a.id', 'ca.artifact_id')
-        .where('ca.collection_id', 'in', [...new Set(collectionIds)])
-        .$if(visible !== null, (qb) => qb.where(visible!))
-        .$if(window.afterId !== null, (qb) => qb.where('a.id', '>', window.afterId!))
-        .selectAll('a')
-        .select([
-          'ca.collection_id as parent_id',
-          sql<number>`row_number() over (partition by ca.collection_id order by a.id)`.as('rn'),
-        ]),
-    )
-    .selectFrom('ranked')
-    .selectAll()
-    .where('rn', '<=', window.limit + 1)
-    .orderBy('parent_id')
-    .orderBy('id')
-    .execute();
+  const pageOf = (collectionId: number, i: number) =>
+    db
+      .selectFrom(
+        db
+          .selectFrom('collection_artifacts as ca')
+          .innerJoin('artifacts as a', 'a.id', 'ca.artifact_id')
+          .where('ca.collection_id', '=', collectionId)
+          .$if(visible !== null, (qb) => qb.where(visible!))
+          .$if(window.afterId !== null, (qb) => qb.where('ca.artifact_id', '>', window.afterId!))
+          .selectAll('a')
+          .select('ca.collection_id as parent_id')
+          .orderBy('ca.artifact_id')
+          .limit(window.limit + 1)
+          .as(`p${i}`),
+      )
+      .selectAll();
+  const rows = await perParentStatements(collectionIds, (ids) =>
+    ids
+      .slice(1)
+      .reduce((query, id, i) => query.unionAll(pageOf(id, i + 1)), pageOf(ids[0]!, 0))
+      .execute(),
+  );
   return groupPages(
     collectionIds,
-    rows.map(({ parent_id, rn: _rn, ...row }) => ({ parent_id, child: toArtifact(row) })),
+    rows.map(({ parent_id, ...row }) => ({ parent_id, child: toArtifact(row) })),
     window,
   );
 }
@@ -63,29 +84,31 @@ export async function collectionsOfArtifacts(
 ): Promise<Map<number, Page<Collection>>> {
   if (artifactIds.length === 0) return new Map();
   const visible = visibleRows(viewer, 'c', 'collections:read');
-  const rows = await db
-    .with('ranked', (qc) =>
-      qc
-        .selectFrom('collection_artifacts as ca')
-        .innerJoin('collections as c', 'c.id', 'ca.collection_id')
-        .where('ca.artifact_id', 'in', [...new Set(artifactIds)])
-        .$if(visible !== null, (qb) => qb.where(visible!))
-        .$if(window.afterId !== null, (qb) => qb.where('c.id', '>', window.afterId!))
-        .selectAll('c')
-        .select([
-          'ca.artifact_id as parent_id',
-          sql<number>`row_number() over (partition by ca.artifact_id order by c.id)`.as('rn'),
-        ]),
-    )
-    .selectFrom('ranked')
-    .selectAll()
-    .where('rn', '<=', window.limit + 1)
-    .orderBy('parent_id')
-    .orderBy('id')
-    .execute();
+  const pageOf = (artifactId: number, i: number) =>
+    db
+      .selectFrom(
+        db
+          .selectFrom('collection_artifacts as ca')
+          .innerJoin('collections as c', 'c.id', 'ca.collection_id')
+          .where('ca.artifact_id', '=', artifactId)
+          .$if(visible !== null, (qb) => qb.where(visible!))
+          .$if(window.afterId !== null, (qb) => qb.where('ca.collection_id', '>', window.afterId!))
+          .selectAll('c')
+          .select('ca.artifact_id as parent_id')
+          .orderBy('ca.collection_id')
+          .limit(window.limit + 1)
+          .as(`p${i}`),
+      )
+      .selectAll();
+  const rows = await perParentStatements(artifactIds, (ids) =>
+    ids
+      .slice(1)
+      .reduce((query, id, i) => query.unionAll(pageOf(id, i + 1)), pageOf(ids[0]!, 0))
+      .execute(),
+  );
   return groupPages(
     artifactIds,
-    rows.map(({ parent_id, rn: _rn, ...row }) => ({ parent_id, child: toCollection(row) })),
+    rows.map(({ parent_id, ...row }) => ({ parent_id, child: toCollection(row) })),
     window,
   );
 }
