@@ -18,16 +18,40 @@ export interface Options {
   soak: boolean;
   /** Instead of the matrix: CPU-profile our server (auth on, JWT) under W2 and W3 and summarise. */
   profile: boolean;
+  /** Only these server processes (a partial run: printed, never written to docs/). */
+  only: string[] | null;
+  /** Only these workloads (a partial run too). */
+  workloads: string[] | null;
   timings: Timings;
   command: string;
 }
 
-const USAGE = 'usage: npm run bench -- [--quick] [--soak] [--profile]';
+export const PROCESS_NAMES = ['ours-zero', 'ours-auth', 'ours-auth-w2', 'yoga', 'yoga-jit', 'apollo', 'mercurius', 'constant'];
+const WORKLOAD_NAMES = ['W1', 'W2', 'W3', 'W4'];
+
+const USAGE = `usage: npm run bench -- [--quick] [--soak] [--profile] [--only ${PROCESS_NAMES.join(',')}] [--workloads W1,W2,W3,W4]`;
+
+/** The comma-separated value after `flag`, each item one of `allowed`; null when the flag is absent. */
+function listFlag(argv: readonly string[], flag: string, allowed: readonly string[]): string[] | null {
+  const index = argv.indexOf(flag);
+  if (index < 0) return null;
+  const items = (argv[index + 1] ?? '').split(',').filter(Boolean);
+  if (items.length === 0) throw new Error(`${flag} needs a comma-separated list\n${USAGE}`);
+  const wrong = items.find((item) => !allowed.includes(item));
+  if (wrong) throw new Error(`${flag}: unknown ${wrong} (one of ${allowed.join(', ')})`);
+  return items;
+}
 
 export function parseOptions(argv: readonly string[]): Options {
   const known = new Set(['--quick', '--soak', '--profile']);
-  const unknown = argv.filter((a) => !known.has(a));
+  const valued = new Set(['--only', '--workloads']);
+  const unknown = argv.filter((a, i) => !known.has(a) && !valued.has(a) && !valued.has(argv[i - 1] ?? ''));
   if (unknown.length > 0) throw new Error(`unknown option ${unknown[0]}\n${USAGE}`);
+  const only = listFlag(argv, '--only', PROCESS_NAMES);
+  const workloads = listFlag(argv, '--workloads', WORKLOAD_NAMES);
+  if (only?.includes('constant') && !only.includes('ours-zero')) {
+    throw new Error('--only constant needs ours-zero too (the constant body is its W2 answer)');
+  }
   const quick = argv.includes('--quick');
   const soak = argv.includes('--soak');
   if (quick && soak) throw new Error('--soak needs the full mode (it runs for over 3 minutes); drop --quick');
@@ -35,6 +59,8 @@ export function parseOptions(argv: readonly string[]): Options {
     quick,
     soak,
     profile: argv.includes('--profile'),
+    only,
+    workloads,
     // Quick is a smoke run for CI: one short round after a short warm-up.
     timings: quick
       ? { warmupSeconds: 1, durationSeconds: 3, rounds: 1, connections: 32 }

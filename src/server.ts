@@ -84,20 +84,6 @@ export function createServer({ config, database, authChain, logger, idp }: Serve
     ],
   });
 
-  const viaFetch = async (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined && name !== 'transfer-encoding') headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-    }
-    const response = await yoga.fetch(
-      new URL(req.url ?? '/', 'http://localhost'),
-      { method: req.method ?? 'POST', headers, body: new Uint8Array(body) },
-      { req, res },
-    );
-    res.writeHead(response.status, Object.fromEntries(response.headers));
-    res.end(Buffer.from(await response.arrayBuffer()));
-  };
-
-  const http = createHttpServer(withRequestLog(logger, withBodyLimit(yoga, viaFetch)));
+  const http = createHttpServer(withRequestLog(logger, withBodyLimit(yoga)));
   return { http, yoga };
 }
