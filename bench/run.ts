@@ -2,7 +2,8 @@
  * `npm run bench [-- --quick] [-- --soak] [-- --profile]`: seeds one SQLite file, counts SQL
  * statements per request, then starts each server one after another (ours zero-auth, ours with
  * auth, bare Yoga ± JIT, Apollo Server, Mercurius + JIT, a constant node:http) and measures the
- * workloads with a separately pinned load generator. Writes docs/benchmarks.md and prints it.
+ * workloads with a separately pinned load generator. The full run writes docs/benchmarks.md
+ * and prints it; --quick, --only and --workloads only print.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -175,8 +176,8 @@ async function main(options: Options): Promise<void> {
       ].filter(Boolean),
     });
     console.log(report);
-    if (options.only || options.workloads) {
-      log(`a partial run (--only/--workloads): docs/benchmarks.md left as it was, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    if (options.quick || options.only || options.workloads) {
+      log(`a smoke or partial run (--quick/--only/--workloads): docs/benchmarks.md left as it was, ${((Date.now() - started) / 1000).toFixed(0)} s`);
     } else {
       writeFileSync(join(ROOT, 'docs', 'benchmarks.md'), report);
       log(`wrote docs/benchmarks.md in ${((Date.now() - started) / 1000).toFixed(0)} s`);
