@@ -3,9 +3,10 @@
  * (better-sqlite3 for the embedded default, pg for PostgreSQL).
  */
 import type SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, type Generated, type Insertable, type LogEvent, type Selectable } from 'kysely';
+import { Kysely, type Generated, type Insertable, type LogEvent, type Selectable } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig, DatabaseDialect } from '../config.js';
+import { SchemaScopedPostgresDialect } from './postgres-introspector.js';
 import { openSqlite, optimizeSqlite, SqliteImmediateDialect, withStatementCache } from './sqlite.js';
 
 /** Timestamps are ISO-8601 UTC strings of fixed width in both dialects, so they sort as text. */
@@ -216,7 +217,7 @@ export function createDatabase(config: DatabaseConfig, options: DatabaseOptions 
     });
     // An idle client's error (server restart) must not crash the process; the pool replaces it.
     pool.on('error', () => {});
-    const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
+    const db = new Kysely<Tables>({ dialect: new SchemaScopedPostgresDialect({ pool }, config.schema), ...(log ? { log } : {}) });
     // PostgreSQL's autovacuum keeps its planner statistics; nothing to do here.
     return { db, dialect: 'postgres', raw: { dialect: 'postgres', pool }, optimize: async () => {}, close: () => db.destroy() };
   }

@@ -17,7 +17,9 @@ const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 /**
  * `schema`: for PostgreSQL, the schema the tables live in. Kysely's check for its own
  * bookkeeping tables looks in every schema unless told which, and would find another
- * schema's tables (a parallel test run's, another tenant's).
+ * schema's tables (a parallel test run's, another tenant's). The database's introspector
+ * (postgres-introspector.ts) reads only that schema, so other schemas dropped meanwhile
+ * cannot fail the check either.
  */
 export async function migrateToLatest(db: Db, schema?: string): Promise<string[]> {
   const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
