@@ -5,7 +5,8 @@ import { forbidden, notFound } from '../errors.js';
 import { now, type Db } from './database.js';
 import { toArtifact, type Artifact, type ArtifactType, type Visibility } from './model.js';
 import { toPage, type Page, type PageWindow } from './pagination.js';
-import { canReadRow, canWriteRow, visibleRows } from './tenancy.js';
+import { QueryTemplate } from './query-template.js';
+import { canReadRow, canWriteRow, readAccess, visibleRows, visibleRowsOf, type ReadAccess } from './tenancy.js';
 import { containsPattern, noNul, validDescription, validName, validSearch, validTags } from './validate.js';
 
 export interface ArtifactFilter {
@@ -14,44 +15,78 @@ export interface ArtifactFilter {
   search?: string | null;
 }
 
-function filteredArtifacts(db: Db, viewer: Viewer, filter: ArtifactFilter) {
-  const visible = visibleRows(viewer, 'artifacts', 'artifacts:read');
+/** What the SQL of an artifact list depends on: the tenancy predicate and which filters are set. */
+interface ArtifactQueryShape {
+  access: ReadAccess;
+  type: boolean;
+  tag: boolean;
+  search: boolean;
+}
+
+/** The values of an artifact list's filters (or slots for them). */
+interface ArtifactQueryValues {
+  team: string | null;
+  type: ArtifactType | null;
+  tag: string | null;
+  pattern: string | null;
+}
+
+function artifactQueryOf(viewer: Viewer, filter: ArtifactFilter): { shape: ArtifactQueryShape; values: ArtifactQueryValues } {
   const search = validSearch(filter.search);
-  const tag = filter.tag == null ? undefined : noNul(filter.tag, 'tag').trim();
+  const tag = filter.tag == null ? null : noNul(filter.tag, 'tag').trim();
+  const type = filter.type ?? null;
+  return {
+    shape: { access: readAccess(viewer, 'artifacts:read'), type: type !== null, tag: tag !== null, search: search !== null },
+    values: { team: viewer.teamId, type, tag, pattern: search === null ? null : containsPattern(search) },
+  };
+}
+
+function filteredArtifacts(db: Db, shape: ArtifactQueryShape, values: ArtifactQueryValues) {
+  const visible = visibleRowsOf(shape.access, 'artifacts', values.team);
   return db
     .selectFrom('artifacts')
     .$if(visible !== null, (qb) => qb.where(visible!))
-    .$if(filter.type != null, (qb) => qb.where('artifacts.type', '=', filter.type!))
-    .$if(tag != null, (qb) =>
+    .$if(shape.type, (qb) => qb.where('artifacts.type', '=', values.type!))
+    .$if(shape.tag, (qb) =>
       qb.where(({ exists, selectFrom }) =>
         exists(
           selectFrom('artifact_tags')
             .select('artifact_tags.artifact_id')
             .whereRef('artifact_tags.artifact_id', '=', 'artifacts.id')
-            .where('artifact_tags.tag', '=', tag!),
+            .where('artifact_tags.tag', '=', values.tag!),
         ),
       ),
     )
-    .$if(search !== null, (qb) => {
-      const pattern = containsPattern(search!);
-      return qb.where(
-        sql<boolean>`(lower(artifacts.name) like ${pattern} escape '\\' or lower(coalesce(artifacts.description, '')) like ${pattern} escape '\\')`,
-      );
-    });
+    .$if(shape.search, (qb) =>
+      qb.where(
+        sql<boolean>`(lower(artifacts.name) like ${values.pattern} escape '\\' or lower(coalesce(artifacts.description, '')) like ${values.pattern} escape '\\')`,
+      ),
+    );
 }
 
+const artifactPage = new QueryTemplate(
+  (shape: ArtifactQueryShape & { after: boolean }) => `${shape.access}:${shape.type}:${shape.tag}:${shape.search}:${shape.after}`,
+  (db, shape, slot) =>
+    filteredArtifacts(db, shape, { team: slot('team'), type: slot('type'), tag: slot('tag'), pattern: slot('pattern') })
+      .selectAll('artifacts')
+      .$if(shape.after, (qb) => qb.where('artifacts.id', '>', slot<number>('after')))
+      .orderBy('artifacts.id')
+      .limit(slot<number>('limit')),
+);
+
 export async function listArtifacts(db: Db, viewer: Viewer, window: PageWindow, filter: ArtifactFilter = {}): Promise<Page<Artifact>> {
-  const rows = await filteredArtifacts(db, viewer, filter)
-    .selectAll('artifacts')
-    .$if(window.afterId !== null, (qb) => qb.where('artifacts.id', '>', window.afterId!))
-    .orderBy('artifacts.id')
-    .limit(window.limit + 1)
-    .execute();
+  const { shape, values } = artifactQueryOf(viewer, filter);
+  const rows = await artifactPage.execute(
+    db,
+    { ...shape, after: window.afterId !== null },
+    { ...values, after: window.afterId, limit: window.limit + 1 },
+  );
   return toPage(rows.map(toArtifact), window);
 }
 
 export async function countArtifacts(db: Db, viewer: Viewer, filter: ArtifactFilter = {}): Promise<number> {
-  const row = await filteredArtifacts(db, viewer, filter)
+  const { shape, values } = artifactQueryOf(viewer, filter);
+  const row = await filteredArtifacts(db, shape, values)
     .select((eb) => eb.fn.countAll<number | string>().as('count'))
     .executeTakeFirstOrThrow();
   return Number(row.count);

@@ -4,19 +4,30 @@ import { forbidden, notFound } from '../errors.js';
 import { now, type Db } from './database.js';
 import { toCollection, type Collection, type Visibility } from './model.js';
 import { toPage, type Page, type PageWindow } from './pagination.js';
-import { canReadRow, canWriteRow, visibleRows } from './tenancy.js';
+import { QueryTemplate } from './query-template.js';
+import { canReadRow, canWriteRow, readAccess, visibleRows, visibleRowsOf, type ReadAccess } from './tenancy.js';
 import { validDescription, validName } from './validate.js';
 
+const collectionPage = new QueryTemplate(
+  (shape: { access: ReadAccess; after: boolean }) => `${shape.access}:${shape.after}`,
+  (db, shape, slot) => {
+    const visible = visibleRowsOf(shape.access, 'collections', slot('team'));
+    return db
+      .selectFrom('collections')
+      .selectAll()
+      .$if(visible !== null, (qb) => qb.where(visible!))
+      .$if(shape.after, (qb) => qb.where('collections.id', '>', slot<number>('after')))
+      .orderBy('collections.id')
+      .limit(slot<number>('limit'));
+  },
+);
+
 export async function listCollections(db: Db, viewer: Viewer, window: PageWindow): Promise<Page<Collection>> {
-  const visible = visibleRows(viewer, 'collections', 'collections:read');
-  const rows = await db
-    .selectFrom('collections')
-    .selectAll()
-    .$if(visible !== null, (qb) => qb.where(visible!))
-    .$if(window.afterId !== null, (qb) => qb.where('collections.id', '>', window.afterId!))
-    .orderBy('collections.id')
-    .limit(window.limit + 1)
-    .execute();
+  const rows = await collectionPage.execute(
+    db,
+    { access: readAccess(viewer, 'collections:read'), after: window.afterId !== null },
+    { team: viewer.teamId, after: window.afterId, limit: window.limit + 1 },
+  );
   return toPage(rows.map(toCollection), window);
 }
 

@@ -6,7 +6,8 @@ import type { Viewer } from '../auth/viewer.js';
 import type { Db } from './database.js';
 import { toArtifact, toCollection, type Artifact, type Collection } from './model.js';
 import { toPage, type Page, type PageWindow } from './pagination.js';
-import { visibleRows } from './tenancy.js';
+import { QueryTemplate } from './query-template.js';
+import { readAccess, visibleRows, visibleRowsOf, type ReadAccess } from './tenancy.js';
 
 /**
  * Children pages for many parents in one statement: per parent, a subquery that walks the
@@ -39,6 +40,71 @@ async function perParentStatements<R>(parentIds: readonly number[], run: (ids: n
   return rows;
 }
 
+/** What the SQL of a statement of nested pages depends on; the rest are slot values. */
+interface PagesShape {
+  parents: number;
+  access: ReadAccess;
+  after: boolean;
+}
+
+const pagesKey = (shape: PagesShape) => `${shape.parents}:${shape.access}:${shape.after}`;
+
+/** The slot values of a statement of nested pages: parent ids p0…, the viewer's team, the window. */
+function pagesValues(parentIds: readonly number[], viewer: Viewer, window: PageWindow): Record<string, unknown> {
+  const values: Record<string, unknown> = { team: viewer.teamId, after: window.afterId, limit: window.limit + 1 };
+  parentIds.forEach((id, i) => (values[`p${i}`] = id));
+  return values;
+}
+
+/** The per-parent subqueries p0…p(n-1) joined with UNION ALL. */
+function unionOfPages<Q extends { unionAll(other: Q): Q }>(parents: number, pageOf: (i: number) => Q): Q {
+  let query = pageOf(0);
+  for (let i = 1; i < parents; i++) query = query.unionAll(pageOf(i));
+  return query;
+}
+
+const artifactPages = new QueryTemplate(pagesKey, (db, shape: PagesShape, slot) => {
+  const visible = visibleRowsOf(shape.access, 'a', slot('team'));
+  const pageOf = (i: number) =>
+    db
+      .selectFrom(
+        db
+          .selectFrom('collection_artifacts as ca')
+          .innerJoin('artifacts as a', 'a.id', 'ca.artifact_id')
+          .where('ca.collection_id', '=', slot<number>(`p${i}`))
+          .$if(visible !== null, (qb) => qb.where(visible!))
+          .$if(shape.after, (qb) => qb.where('ca.artifact_id', '>', slot<number>('after')))
+          .selectAll('a')
+          .select('ca.collection_id as parent_id')
+          .orderBy('ca.artifact_id')
+          .limit(slot<number>('limit'))
+          .as(`p${i}`),
+      )
+      .selectAll();
+  return unionOfPages(shape.parents, pageOf);
+});
+
+const collectionPages = new QueryTemplate(pagesKey, (db, shape: PagesShape, slot) => {
+  const visible = visibleRowsOf(shape.access, 'c', slot('team'));
+  const pageOf = (i: number) =>
+    db
+      .selectFrom(
+        db
+          .selectFrom('collection_artifacts as ca')
+          .innerJoin('collections as c', 'c.id', 'ca.collection_id')
+          .where('ca.artifact_id', '=', slot<number>(`p${i}`))
+          .$if(visible !== null, (qb) => qb.where(visible!))
+          .$if(shape.after, (qb) => qb.where('ca.collection_id', '>', slot<number>('after')))
+          .selectAll('c')
+          .select('ca.artifact_id as parent_id')
+          .orderBy('ca.collection_id')
+          .limit(slot<number>('limit'))
+          .as(`p${i}`),
+      )
+      .selectAll();
+  return unionOfPages(shape.parents, pageOf);
+});
+
 export async function artifactsOfCollections(
   db: Db,
   viewer: Viewer,
@@ -46,32 +112,13 @@ export async function artifactsOfCollections(
   window: PageWindow,
 ): Promise<Map<number, Page<Artifact>>> {
   if (collectionIds.length === 0) return new Map();
-  const visible = visibleRows(viewer, 'a', 'artifacts:read');
-  const pageOf = (collectionId: number, i: number) =>
-    db
-      .selectFrom(
-        db
-          .selectFrom('collection_artifacts as ca')
-          .innerJoin('artifacts as a', 'a.id', 'ca.artifact_id')
-          .where('ca.collection_id', '=', collectionId)
-          .$if(visible !== null, (qb) => qb.where(visible!))
-          .$if(window.afterId !== null, (qb) => qb.where('ca.artifact_id', '>', window.afterId!))
-          .selectAll('a')
-          .select('ca.collection_id as parent_id')
-          .orderBy('ca.artifact_id')
-          .limit(window.limit + 1)
-          .as(`p${i}`),
-      )
-      .selectAll();
+  const access = readAccess(viewer, 'artifacts:read');
   const rows = await perParentStatements(collectionIds, (ids) =>
-    ids
-      .slice(1)
-      .reduce((query, id, i) => query.unionAll(pageOf(id, i + 1)), pageOf(ids[0]!, 0))
-      .execute(),
+    artifactPages.execute(db, { parents: ids.length, access, after: window.afterId !== null }, pagesValues(ids, viewer, window)),
   );
   return groupPages(
     collectionIds,
-    rows.map(({ parent_id, ...row }) => ({ parent_id, child: toArtifact(row) })),
+    rows.map((row) => ({ parent_id: row.parent_id, child: toArtifact(row) })),
     window,
   );
 }
@@ -83,32 +130,13 @@ export async function collectionsOfArtifacts(
   window: PageWindow,
 ): Promise<Map<number, Page<Collection>>> {
   if (artifactIds.length === 0) return new Map();
-  const visible = visibleRows(viewer, 'c', 'collections:read');
-  const pageOf = (artifactId: number, i: number) =>
-    db
-      .selectFrom(
-        db
-          .selectFrom('collection_artifacts as ca')
-          .innerJoin('collections as c', 'c.id', 'ca.collection_id')
-          .where('ca.artifact_id', '=', artifactId)
-          .$if(visible !== null, (qb) => qb.where(visible!))
-          .$if(window.afterId !== null, (qb) => qb.where('ca.collection_id', '>', window.afterId!))
-          .selectAll('c')
-          .select('ca.artifact_id as parent_id')
-          .orderBy('ca.collection_id')
-          .limit(window.limit + 1)
-          .as(`p${i}`),
-      )
-      .selectAll();
+  const access = readAccess(viewer, 'collections:read');
   const rows = await perParentStatements(artifactIds, (ids) =>
-    ids
-      .slice(1)
-      .reduce((query, id, i) => query.unionAll(pageOf(id, i + 1)), pageOf(ids[0]!, 0))
-      .execute(),
+    collectionPages.execute(db, { parents: ids.length, access, after: window.afterId !== null }, pagesValues(ids, viewer, window)),
   );
   return groupPages(
     artifactIds,
-    rows.map(({ parent_id, ...row }) => ({ parent_id, child: toCollection(row) })),
+    rows.map((row) => ({ parent_id: row.parent_id, child: toCollection(row) })),
     window,
   );
 }

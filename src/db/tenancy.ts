@@ -13,11 +13,32 @@ import { hasScope, seesEveryTeam, type Viewer } from '../auth/viewer.js';
  * readable by everyone else; TEAM rows by their team's members (not VIEWERs) and admins of all.
  */
 export function visibleRows(viewer: Viewer, table: string, readScope: Scope): RawBuilder<SqlBool> | null {
-  if (!hasScope(viewer, readScope)) return sql<SqlBool>`1 = 0`;
-  if (seesEveryTeam(viewer)) return null;
+  return visibleRowsOf(readAccess(viewer, readScope), table, viewer.teamId);
+}
+
+/** Which rows a viewer may read, as the kind of predicate that says so (see visibleRows). */
+export type ReadAccess = 'none' | 'all' | 'public' | 'public-or-team';
+
+export function readAccess(viewer: Viewer, readScope: Scope): ReadAccess {
+  if (!hasScope(viewer, readScope)) return 'none';
+  if (seesEveryTeam(viewer)) return 'all';
+  if (viewer.role === 'VIEWER' || viewer.teamId === null) return 'public';
+  return 'public-or-team';
+}
+
+/** The predicate of `access` on `table`; `teamId` (the viewer's) is used by 'public-or-team' only. */
+export function visibleRowsOf(access: ReadAccess, table: string, teamId: string | null): RawBuilder<SqlBool> | null {
   const visibility = sql.ref(`${table}.visibility`);
-  if (viewer.role === 'VIEWER' || viewer.teamId === null) return sql<SqlBool>`${visibility} = 'PUBLIC'`;
-  return sql<SqlBool>`(${visibility} = 'PUBLIC' or ${sql.ref(`${table}.team_id`)} = ${viewer.teamId})`;
+  switch (access) {
+    case 'none':
+      return sql<SqlBool>`1 = 0`;
+    case 'all':
+      return null;
+    case 'public':
+      return sql<SqlBool>`${visibility} = 'PUBLIC'`;
+    case 'public-or-team':
+      return sql<SqlBool>`(${visibility} = 'PUBLIC' or ${sql.ref(`${table}.team_id`)} = ${teamId})`;
+  }
 }
 
 /** Whether `viewer` may change a row it can already read: only its own team's, unless admin of all. */

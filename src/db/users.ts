@@ -6,6 +6,7 @@ import { badInput, forbidden, notFound } from '../errors.js';
 import { now, type Db } from './database.js';
 import { toUser, type User } from './model.js';
 import { toPage, type Page, type PageWindow } from './pagination.js';
+import { QueryTemplate } from './query-template.js';
 
 function teamFilter(viewer: Viewer): string | null | undefined {
   // undefined: no filter; null: the viewer has no team, so it lists only itself.
@@ -36,9 +37,24 @@ export async function countUsers(db: Db, viewer: Viewer): Promise<number> {
 }
 
 /** Users by id, in the order asked. Owners are shown on readable artifacts of any team. */
+/** Users by id, for n distinct ids (n slots u0…). */
+const usersWithIds = new QueryTemplate(String, (db, n: number, slot) =>
+  db
+    .selectFrom('users')
+    .selectAll()
+    .where(
+      'id',
+      'in',
+      Array.from({ length: n }, (_, i) => slot<number>(`u${i}`)),
+    ),
+);
+
 export async function usersByIds(db: Db, ids: readonly number[]): Promise<(User | null)[]> {
   if (ids.length === 0) return [];
-  const rows = await db.selectFrom('users').selectAll().where('id', 'in', [...new Set(ids)]).execute();
+  const distinct = [...new Set(ids)];
+  const values: Record<string, number> = {};
+  distinct.forEach((id, i) => (values[`u${i}`] = id));
+  const rows = await usersWithIds.execute(db, distinct.length, values);
   const byId = new Map(rows.map((r) => [r.id, toUser(r)]));
   return ids.map((id) => byId.get(id) ?? null);
 }

@@ -1,0 +1,59 @@
+/**
+ * Hot queries compiled once per shape. Where a statement's SQL text depends only on a small
+ * shape (how many parents, which tenancy predicate, whether a cursor is given), Kysely builds
+ * and compiles it the first time that shape is seen, with named slots where the values go;
+ * later calls only fill the slots. Building and compiling a UNION of ten nested pages cost
+ * more than SQLite spent running it (12 % of a W3 request in the CPU profile).
+ */
+import type { Compilable, CompiledQuery } from 'kysely';
+import type { Db } from './database.js';
+
+/** A placeholder passed to Kysely as a value; it ends up, untouched, in the compiled parameters. */
+class Slot {
+  constructor(readonly name: string) {}
+}
+
+/** Marks where a named value goes; typed as the value so builder methods accept it. */
+export type SlotOf = <T>(name: string) => T;
+
+const slotOf: SlotOf = <T>(name: string) => new Slot(name) as T;
+
+/** Shapes kept per database; each query keys its shapes by a few small numbers and names. */
+const MAX_SHAPES = 1_000;
+
+export class QueryTemplate<Shape, Row> {
+  /** Per database, as SQLite and PostgreSQL compile to different SQL. */
+  private readonly compiled = new WeakMap<Db, Map<string, CompiledQuery<Row>>>();
+
+  /**
+   * `build` must give SQL that depends on the shape alone (and `keyOf` must tell every such
+   * shape apart): each value that varies between calls goes through `slot`.
+   */
+  constructor(
+    private readonly keyOf: (shape: Shape) => string,
+    private readonly build: (db: Db, shape: Shape, slot: SlotOf) => Compilable<Row>,
+  ) {}
+
+  /** The query of `shape` with `values` in its slots. */
+  compile(db: Db, shape: Shape, values: Readonly<Record<string, unknown>>): CompiledQuery<Row> {
+    let shapes = this.compiled.get(db);
+    if (!shapes) this.compiled.set(db, (shapes = new Map()));
+    const key = this.keyOf(shape);
+    let template = shapes.get(key);
+    if (!template) {
+      template = this.build(db, shape, slotOf).compile();
+      if (shapes.size >= MAX_SHAPES) shapes.clear();
+      shapes.set(key, template);
+    }
+    const parameters = template.parameters.map((parameter) => {
+      if (!(parameter instanceof Slot)) return parameter;
+      if (!Object.hasOwn(values, parameter.name)) throw new Error(`query template "${key}": no value for slot "${parameter.name}"`);
+      return values[parameter.name];
+    });
+    return { ...template, parameters };
+  }
+
+  async execute(db: Db, shape: Shape, values: Readonly<Record<string, unknown>>): Promise<Row[]> {
+    return (await db.executeQuery(this.compile(db, shape, values))).rows;
+  }
+}
