@@ -82,11 +82,15 @@ export async function measureAll(planned: Planned[], timings: Timings, tmp: stri
     bodies.push(await verify(target.url, workload, target.headers, { role: target.role }));
   }
   const rounds = await runLoad(planned, bodies, timings, tmp);
-  const results = rounds.map((r) => ({
-    rps: median(r.map((x) => x.rps)),
-    p50: median(r.map((x) => x.p50)),
-    p99: median(r.map((x) => x.p99)),
-    rounds: r,
-  }));
-  return { results, bodies };
+  return { results: rounds.map(summarise), bodies };
+}
+
+/** The medians of rounds (of one run of the load generator, or of several passes). */
+export function summarise(rounds: RoundResult[]): Measurement {
+  return {
+    rps: median(rounds.map((x) => x.rps)),
+    p50: median(rounds.map((x) => x.p50)),
+    p99: median(rounds.map((x) => x.p99)),
+    rounds,
+  };
 }

@@ -16,7 +16,7 @@ export interface Options {
   quick: boolean;
   /** Full mode only: RSS of our server at minute 1 and 3 of sustained W2 load. */
   soak: boolean;
-  /** Instead of the matrix: CPU-profile our server (auth on, JWT) under W2 and W3 and summarise. */
+  /** Instead of the matrix: CPU-profile our server (auth on, JWT), or the one --only process, under W2 and W3 or the --workloads. */
   profile: boolean;
   /** Only these server processes (a partial run: printed, never written to docs/). */
   only: string[] | null;

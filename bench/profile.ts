@@ -1,7 +1,9 @@
 /**
  * `npm run bench -- --profile`: our server with auth on runs W2, then W3, with the JWT under
- * `node --cpu-prof`; the .cpuprofile is kept (open it in Chrome DevTools or speedscope) and summarised
- * here: the top self-time functions, and self and on-stack time per package.
+ * `node --cpu-prof`; `--only <process>` profiles that process instead (a peer, with no
+ * credential) and `--workloads` picks the workloads. The .cpuprofile is kept (open it in Chrome
+ * DevTools or speedscope) and summarised here: the top self-time functions, and self and
+ * on-stack time per package.
  */
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,8 +11,8 @@ import { join } from 'node:path';
 import type { RoundResult } from './load.js';
 import { runLoad } from './measure.js';
 import { ROOT, type Timings } from './options.js';
-import { startServer, type StartOptions } from './servers.js';
-import { verify, WORKLOADS } from './workloads.js';
+import { startServer, type ProcessId, type StartOptions } from './servers.js';
+import { verify, WORKLOADS, type WorkloadId } from './workloads.js';
 
 interface CpuNode {
   id: number;
@@ -102,26 +104,29 @@ export function summariseProfile(profile: CpuProfile, fromUs: number, toUs: numb
   ].join('\n');
 }
 
-const PROFILED = [WORKLOADS.W2, WORKLOADS.W3];
-
 export async function runProfile(
+  processId: ProcessId,
+  workloads: readonly WorkloadId[],
   start: StartOptions,
   headers: Record<string, string>,
   timings: Timings,
   tmp: string,
   log: (line: string) => void,
 ): Promise<void> {
+  const profiled = workloads.map((id) => WORKLOADS[id]);
   const dir = mkdtempSync(join(tmpdir(), 'skillmeat-bench-profile-'));
-  const server = await startServer('ours-auth', { ...start, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+  const server = await startServer(processId, { ...start, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+  const ours = processId === 'ours-auth';
+  const who = ours ? 'ours (auth on, JWT)' : processId;
   let rounds: RoundResult[] = [];
   try {
-    const target = { name: 'profile', url: server.url, headers, role: 'TEAM_MEMBER' };
+    const target = { name: 'profile', url: server.url, headers: ours ? headers : {}, role: ours ? 'TEAM_MEMBER' : 'LOCAL_ADMIN' };
     const bodies: string[] = [];
-    for (const workload of PROFILED) bodies.push(await verify(server.url, workload, headers, { role: target.role }));
+    for (const workload of profiled) bodies.push(await verify(server.url, workload, target.headers, { role: target.role }));
     const seconds = timings.rounds > 1 ? 20 : 5;
-    log(`profiling ours (auth on, JWT) under W2, then W3: ${timings.warmupSeconds} s warm-up + ${seconds} s each`);
+    log(`profiling ${who} under ${workloads.join(', then ')}: ${timings.warmupSeconds} s warm-up + ${seconds} s each`);
     const load = { ...timings, durationSeconds: seconds, rounds: 1 };
-    const results = await runLoad(PROFILED.map((workload) => ({ target, workload })), bodies, load, tmp);
+    const results = await runLoad(profiled.map((workload) => ({ target, workload })), bodies, load, tmp);
     rounds = results.map((r) => r[0]!);
   } finally {
     // A graceful stop: node writes the profile as the process exits.
@@ -131,10 +136,10 @@ export async function runProfile(
   const file = readdirSync(dir).find((f) => /\.0\.\d+\.cpuprofile$/.test(f));
   if (!file) throw new Error(`no .cpuprofile was written to ${dir}`);
   const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
-  const sections = PROFILED.map((workload, i) => {
+  const sections = profiled.map((workload, i) => {
     const round = rounds[i]!;
     return [
-      `## CPU profile: ours, auth on, ${workload.id} with the JWT (${round.rps.toFixed(0)} req/s under the profiler)`,
+      `## CPU profile: ${who}, ${workload.id} (${round.rps.toFixed(0)} req/s under the profiler)`,
       '',
       summariseProfile(profile, round.fromUs, round.toUs),
     ].join('\n');

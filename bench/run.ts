@@ -2,22 +2,23 @@
  * `npm run bench [-- --quick] [-- --soak] [-- --profile]`: seeds one SQLite file, counts SQL
  * statements per request, then starts each server one after another (ours zero-auth, ours with
  * auth, bare Yoga ± JIT, Apollo Server, Mercurius + JIT, a constant node:http) and measures the
- * workloads with a separately pinned load generator. The full run writes docs/benchmarks.md
- * and prints it; --quick, --only and --workloads only print.
+ * workloads with a separately pinned load generator, one round per server in each of 3 passes.
+ * The full run writes docs/benchmarks.md and prints it; --quick, --only and --workloads only print.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startIssuer } from './jwks.js';
-import { measureAll, type Measurement, type Planned } from './measure.js';
-import { parseOptions, ROOT, type Options } from './options.js';
+import type { RoundResult } from './load.js';
+import { measureAll, summarise, type Measurement, type Planned } from './measure.js';
+import { parseOptions, ROOT, type Options, type Timings } from './options.js';
 import { installCleanup, PINNING, stopAll } from './processes.js';
 import { runProfile } from './profile.js';
 import { renderReport, SERVER_LABELS, type Results, type ServerId } from './report.js';
 import { ARTIFACT_COUNT, COLLECTION_COUNT, JWT_USER, seedDatabase, USER_COUNT } from './seed.js';
 import { startServer, type ProcessId, type StartOptions } from './servers.js';
-import { runSoak, workersLine } from './soak.js';
+import { runSoak, serverProcessCount, workersLine } from './soak.js';
 import { countStatements, createApiKey } from './sql-count.js';
 import { WORKLOADS, type WorkloadId } from './workloads.js';
 
@@ -109,42 +110,57 @@ async function main(options: Options): Promise<void> {
     };
     const start: StartOptions = { seeded, tmp, authEnv };
     if (options.profile) {
-      await runProfile(start, { authorization: `Bearer ${jwt}` }, options.timings, tmp, log);
+      if ((options.only?.length ?? 1) !== 1) throw new Error('--profile takes at most one process in --only');
+      await runProfile((options.only?.[0] ?? 'ours-auth') as ProcessId, (options.workloads ?? ['W2', 'W3']) as WorkloadId[], start, { authorization: `Bearer ${jwt}` }, options.timings, tmp, log);
       return;
     }
 
     const sql = await countStatements(seeded, tmp, { env: authEnv, jwt, patSecret });
     log('counted SQL statements per request');
 
-    const results: Results = new Map();
-    const record = (server: ServerId, id: WorkloadId, m: Measurement) => {
-      const byWorkload = results.get(server) ?? new Map<WorkloadId, Measurement>();
-      byWorkload.set(id, m);
-      results.set(server, byWorkload);
-      log(`${SERVER_LABELS[server]} ${id}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms`);
-    };
-    let workers = 'SKILLMEAT_WORKERS=2 was not measured.';
-    for (const step of selected(plan(options.quick), options)) {
-      const server = await startServer(step.process, { ...start, constantBody: join(tmp, 'w2-body.json') });
-      try {
-        log(`${step.process} ready at ${server.url}`);
-        const key = step.targets.some((t) => t.credential === 'key') ? await createApiKey(server.url, patSecret) : '';
-        const planned: (Planned & { result: ServerId })[] = step.targets.flatMap((t) => {
-          const headers: Record<string, string> =
-            t.credential === 'jwt' ? { authorization: `Bearer ${jwt}` } : t.credential === 'key' ? { 'x-api-key': key } : {};
-          const target = { name: SERVER_LABELS[t.result], url: server.url, headers, role: t.role };
-          return t.workloads.map((id) => ({ result: t.result, target, workload: WORKLOADS[id] }));
-        });
-        const { results: measured, bodies } = await measureAll(planned, options.timings, tmp);
-        planned.forEach((p, i) => {
-          if (p.result === 'ours-zero' && p.workload.id === 'W2') writeFileSync(join(tmp, 'w2-body.json'), bodies[i]!);
-          record(p.result, p.workload.id, measured[i]!);
-        });
-        if (step.process === 'ours-auth-w2') workers = workersLine(server, results);
-      } finally {
-        await server.stop();
+    // Each round is a pass over every server, each started afresh: drift of a shared machine
+    // then falls on every server alike, and each median spans several processes of a server
+    // (V8 compiles each process a little differently), not one lucky or unlucky one.
+    const passes = options.timings.rounds;
+    const perPass: Timings = { ...options.timings, rounds: 1 };
+    const steps = selected(plan(options.quick), options);
+    const rounds = new Map<string, { result: ServerId; id: WorkloadId; rounds: RoundResult[] }>();
+    let workerProcesses: number | null = null;
+    for (let pass = 1; pass <= passes; pass++) {
+      for (const step of steps) {
+        const server = await startServer(step.process, { ...start, constantBody: join(tmp, 'w2-body.json') });
+        try {
+          log(`pass ${pass}/${passes}: ${step.process} ready at ${server.url}`);
+          const key = step.targets.some((t) => t.credential === 'key') ? await createApiKey(server.url, patSecret) : '';
+          const planned: (Planned & { result: ServerId })[] = step.targets.flatMap((t) => {
+            const headers: Record<string, string> =
+              t.credential === 'jwt' ? { authorization: `Bearer ${jwt}` } : t.credential === 'key' ? { 'x-api-key': key } : {};
+            const target = { name: SERVER_LABELS[t.result], url: server.url, headers, role: t.role };
+            return t.workloads.map((id) => ({ result: t.result, target, workload: WORKLOADS[id] }));
+          });
+          const { results: measured, bodies } = await measureAll(planned, perPass, tmp);
+          planned.forEach((p, i) => {
+            if (p.result === 'ours-zero' && p.workload.id === 'W2') writeFileSync(join(tmp, 'w2-body.json'), bodies[i]!);
+            const measuredAs = `${p.result} ${p.workload.id}`;
+            const entry = rounds.get(measuredAs) ?? { result: p.result, id: p.workload.id, rounds: [] };
+            entry.rounds.push(...measured[i]!.rounds);
+            rounds.set(measuredAs, entry);
+          });
+          if (step.process === 'ours-auth-w2') workerProcesses = Math.min(workerProcesses ?? Infinity, serverProcessCount(server));
+        } finally {
+          await server.stop();
+        }
       }
     }
+    const results: Results = new Map();
+    for (const { result, id, rounds: all } of rounds.values()) {
+      const m = summarise(all);
+      const byWorkload = results.get(result) ?? new Map<WorkloadId, Measurement>();
+      byWorkload.set(id, m);
+      results.set(result, byWorkload);
+      log(`${SERVER_LABELS[result]} ${id}: ${all.map((r) => r.rps.toFixed(0)).join(', ')} req/s → ${m.rps.toFixed(0)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms`);
+    }
+    const workers = workerProcesses === null ? 'SKILLMEAT_WORKERS=2 was not measured.' : workersLine(workerProcesses, results);
 
     const soak = options.soak
       ? await runSoak(start, { authorization: `Bearer ${jwt}` }, options.timings, tmp, log)
@@ -159,7 +175,7 @@ async function main(options: Options): Promise<void> {
       cores: availableParallelism(),
       pinning: PINNING.enabled ? PINNING.why : `none — ${PINNING.why}`,
       load: `${loadBefore} before, ${loadAverage()} after (1, 5, 15 min; anything well above 0 means other work shared the machine)`,
-      mode: `${options.quick ? 'quick' : 'full'}: ${t.connections} connections, ${t.warmupSeconds} s warm-up, ${t.rounds} × ${t.durationSeconds} s rounds, medians reported`,
+      mode: `${options.quick ? 'quick' : 'full'}: ${t.connections} connections, ${t.warmupSeconds} s warm-up, ${t.rounds} × ${t.durationSeconds} s rounds (one per pass over all servers, each pass starting each server afresh), medians reported`,
       dataset: `one SQLite file (copied per server): 2 teams, ${USER_COUNT} users, ${ARTIFACT_COUNT} artifacts, ${COLLECTION_COUNT} collections × 20 artifacts`,
       results,
       sql,

@@ -2,7 +2,7 @@
  * How each server under test is started: as its own child process on loopback, on its own copy
  * of the seeded SQLite file, pinned to CPU 0 (two workers: CPUs 0 and 1), and waited for.
  */
-import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './options.js';
 import { freePort, spawnChild, stopChild, waitReady, type Child } from './processes.js';
@@ -33,6 +33,8 @@ const tsx = (nodeArgs: string[], script: string, ...args: string[]) => [process.
 export async function startServer(id: ProcessId, options: StartOptions): Promise<Running> {
   const port = await freePort();
   const db = join(options.tmp, `${id}.db`);
+  // A fresh copy each start (a pass runs each server again); no WAL of an earlier run stays beside it.
+  for (const suffix of ['-wal', '-shm']) rmSync(`${db}${suffix}`, { force: true });
   copyFileSync(options.seeded, db);
   const nodeArgs = options.nodeArgs ?? [];
   const ours = {

@@ -11,26 +11,30 @@ import { verify, WORKLOADS } from './workloads.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
 
-/** Call while the two-worker server still runs, after its measurements. */
-export function workersLine(server: Running, results: Results): string {
+/** Our server's processes in the two-worker server's group; call while it runs. */
+export function serverProcessCount(server: Running): number {
   // Only our server's processes (a tool such as esbuild's service may share the group).
-  const pids = groupPids(server.child.pid).filter((pid) => {
+  return groupPids(server.child.pid).filter((pid) => {
     try {
       return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('src/main.ts');
     } catch {
       return false;
     }
-  });
-  if (pids.length < 3) {
+  }).length;
+}
+
+/** The SKILLMEAT_WORKERS table, from the fewest server processes any pass of the two-worker server ran as. */
+export function workersLine(processes: number, results: Results): string {
+  if (processes < 3) {
     results.delete('ours-jwt-w2');
-    return `SKILLMEAT_WORKERS=2: not supported yet — the server ran as ${pids.length} process(es), not a primary and 2 workers; no figures reported.`;
+    return `SKILLMEAT_WORKERS=2: not supported yet — the server ran as ${processes} process(es), not a primary and 2 workers; no figures reported.`;
   }
   const one = results.get('ours-jwt');
   const two = results.get('ours-jwt-w2');
   const row = (label: string, byWorkload: typeof one) =>
     `| ${label} | ${(['W2', 'W3'] as const).map((id) => (byWorkload?.get(id) ? fmt(byWorkload.get(id)!.rps) : '—')).join(' | ')} |`;
   return [
-    `Ours with auth on and the JWT. Two workers ran as ${pids.length} server processes (a node:cluster primary and its workers) on one port.`,
+    `Ours with auth on and the JWT. Two workers ran as ${processes} server processes (a node:cluster primary and its workers) on one port.`,
     '',
     '| SKILLMEAT_WORKERS | W2 req/s | W3 req/s |',
     '|---|--:|--:|',
