@@ -4,12 +4,14 @@ import type { Db } from './database.js';
 import * as m0001 from './migrations/0001-init.js';
 import * as m0002 from './migrations/0002-auth.js';
 import * as m0003 from './migrations/0003-local-idp.js';
+import * as m0004 from './migrations/0004-rate-limits.js';
 
 // Listed, not read from the folder, so the set is the same under tsx, a bundle or a test.
 const MIGRATIONS: Record<string, Migration> = {
   '0001-init': m0001,
   '0002-auth': m0002,
   '0003-local-idp': m0003,
+  '0004-rate-limits': m0004,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

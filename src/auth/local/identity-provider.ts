@@ -15,5 +15,5 @@ export async function createLocalIdentityProvider(
 ): Promise<LocalIdentityProvider> {
   const keys = new LocalSigningKeys(database.db);
   await keys.ensureKey();
-  return { keys, issuer: options.issuer, limits: await RateLimits.create(database.raw), signupEnabled: options.signupEnabled };
+  return { keys, issuer: options.issuer, limits: RateLimits.create(database.raw), signupEnabled: options.signupEnabled };
 }

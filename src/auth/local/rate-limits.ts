@@ -22,26 +22,22 @@ export const LIMITS = {
 
 export type LimitName = keyof typeof LIMITS;
 
+/** Made by migration 0004-rate-limits, in the library's layout; the limiters do not create it. */
 const TABLE = 'rate_limits';
 
-function limiterFor(raw: RawClient, limit: Limit): Promise<RateLimiterAbstract> {
-  const common = { tableName: TABLE, keyPrefix: limit.keyPrefix, points: limit.points, duration: limit.durationSeconds };
-  return new Promise((resolve, reject) => {
-    const ready = (error?: unknown) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(limiter));
-    const limiter: RateLimiterAbstract =
-      raw.dialect === 'sqlite'
-        ? new RateLimiterSQLite({ ...common, storeClient: raw.sqlite, storeType: 'better-sqlite3' }, ready)
-        : new RateLimiterPostgres({ ...common, storeClient: raw.pool }, ready);
-  });
+function limiterFor(raw: RawClient, limit: Limit): RateLimiterAbstract {
+  const common = { tableName: TABLE, tableCreated: true, keyPrefix: limit.keyPrefix, points: limit.points, duration: limit.durationSeconds };
+  return raw.dialect === 'sqlite'
+    ? new RateLimiterSQLite({ ...common, storeClient: raw.sqlite, storeType: 'better-sqlite3' })
+    : new RateLimiterPostgres({ ...common, storeClient: raw.pool });
 }
 
 export class RateLimits {
   private constructor(private readonly limiters: Record<LimitName, RateLimiterAbstract>) {}
 
-  static async create(raw: RawClient): Promise<RateLimits> {
-    const entries = await Promise.all(
-      (Object.keys(LIMITS) as LimitName[]).map(async (name) => [name, await limiterFor(raw, LIMITS[name])] as const),
-    );
+  /** The limiters over the table migration 0004-rate-limits made; nothing is created here. */
+  static create(raw: RawClient): RateLimits {
+    const entries = (Object.keys(LIMITS) as LimitName[]).map((name) => [name, limiterFor(raw, LIMITS[name])] as const);
     return new RateLimits(Object.fromEntries(entries) as Record<LimitName, RateLimiterAbstract>);
   }
 
