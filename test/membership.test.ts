@@ -6,10 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeViewer } from '../src/auth/viewer.js';
-import { createDatabase, type Database } from '../src/db/database.js';
+import type { Database } from '../src/db/database.js';
 import { artifactsOfCollections, collectionsOfArtifacts } from '../src/db/membership.js';
-import { migrateToLatest } from '../src/db/migrate.js';
-import { createTestDatabase, DIALECTS, type TestDatabase } from './support/databases.js';
+import { createTestDatabase, DIALECTS, openMigrated, type TestDatabase } from './support/databases.js';
 
 const COLLECTIONS = 150;
 const ARTIFACTS = 40;
@@ -29,8 +28,7 @@ describe.each(DIALECTS)('nested pages for many parents ($dialect)', ({ dialect, 
   beforeAll(async () => {
     if (skip) return;
     testDatabase = await createTestDatabase(dialect);
-    database = createDatabase(testDatabase.config, { onQuery: (sql) => statements.push(sql) });
-    await migrateToLatest(database.db, testDatabase.config.schema);
+    database = await openMigrated(testDatabase, { onQuery: (sql) => statements.push(sql) });
     const at = new Date().toISOString();
     const artifactIds: number[] = [];
     for (let i = 0; i < ARTIFACTS; i++) {

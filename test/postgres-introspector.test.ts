@@ -7,12 +7,18 @@
  * PostgreSQL only (skipped without TEST_DATABASE_URL): the problem does not exist in SQLite.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Kysely, PostgresDialect, PostgresIntrospector, sql } from 'kysely';
+import { Kysely, PostgresDialect, PostgresIntrospector, sql, type DatabaseIntrospector, type Transaction } from 'kysely';
 import pg from 'pg';
-import { createDatabase, type Database } from '../src/db/database.js';
-import { migrateToLatest } from '../src/db/migrate.js';
+import type { Database, Tables } from '../src/db/database.js';
 import { SchemaScopedPostgresIntrospector } from '../src/db/postgres-introspector.js';
-import { createTestDatabase, POSTGRES_URL, type TestDatabase } from './support/databases.js';
+import { createTestDatabase, openMigrated, POSTGRES_URL, type TestDatabase } from './support/databases.js';
+
+/** A fresh schema with every migration applied (tables of the same names as ours). */
+async function migratedSchema(): Promise<TestDatabase> {
+  const testDatabase = await createTestDatabase('postgres');
+  await (await openMigrated(testDatabase)).close();
+  return testDatabase;
+}
 
 describe.skipIf(!POSTGRES_URL)('SchemaScopedPostgresIntrospector (postgres)', () => {
   let ours: TestDatabase;
@@ -21,16 +27,9 @@ describe.skipIf(!POSTGRES_URL)('SchemaScopedPostgresIntrospector (postgres)', ()
 
   beforeAll(async () => {
     ours = await createTestDatabase('postgres');
-    other = await createTestDatabase('postgres');
-    database = createDatabase(ours.config);
-    await migrateToLatest(database.db, ours.config.schema);
+    database = await openMigrated(ours);
     // Another schema with tables of the same names, Migrator's bookkeeping included.
-    const otherDatabase = createDatabase(other.config);
-    try {
-      await migrateToLatest(otherDatabase.db, other.config.schema);
-    } finally {
-      await otherDatabase.close();
-    }
+    other = await migratedSchema();
   });
 
   afterAll(async () => {
@@ -73,35 +72,31 @@ describe.skipIf(!POSTGRES_URL)('SchemaScopedPostgresIntrospector (postgres)', ()
     }
   });
 
-  it('is not thrown off by another schema dropped while it reads; Kysely’s own introspector is', async () => {
-    const doomed = await createTestDatabase('postgres');
-    const doomedDatabase = createDatabase(doomed.config);
-    await migrateToLatest(doomedDatabase.db, doomed.config.schema);
-    await doomedDatabase.close();
-
+  /**
+   * Runs `introspect` in a REPEATABLE READ transaction whose snapshot was taken before another
+   * migrated schema was dropped and committed: the snapshot still lists that schema.
+   */
+  async function whileAnotherSchemaIsDropped<T>(introspect: (trx: Transaction<Tables>, dropped: string) => Promise<T>): Promise<void> {
+    const doomed = await migratedSchema();
     await database.db
       .transaction()
       .setIsolationLevel('repeatable read')
       .execute(async (trx) => {
-        // The snapshot is taken here and still lists `doomed` after it is dropped and committed.
         await sql`select 1`.execute(trx);
         await doomed.drop();
-        await expect(new PostgresIntrospector(trx).getTables()).rejects.toThrow(`schema "${doomed.config.schema}" does not exist`);
-        // The failed statement aborted the transaction; its COMMIT is a rollback, not an error.
+        await introspect(trx, doomed.config.schema!);
+        // Where the introspection failed, the transaction is aborted and its COMMIT is a rollback, not an error.
       });
+  }
 
-    const again = await createTestDatabase('postgres');
-    const againDatabase = createDatabase(again.config);
-    await migrateToLatest(againDatabase.db, again.config.schema);
-    await againDatabase.close();
-    await database.db
-      .transaction()
-      .setIsolationLevel('repeatable read')
-      .execute(async (trx) => {
-        await sql`select 1`.execute(trx);
-        await again.drop();
-        const tables = await new SchemaScopedPostgresIntrospector(trx, ours.config.schema).getTables({ withInternalKyselyTables: true });
-        expect(tables.map((table) => table.name)).toEqual(expect.arrayContaining(['artifacts', 'kysely_migration']));
-      });
+  it('is not thrown off by another schema dropped while it reads; Kysely’s own introspector is', async () => {
+    const tablesOf = (introspector: DatabaseIntrospector) => introspector.getTables({ withInternalKyselyTables: true });
+    await whileAnotherSchemaIsDropped(async (trx, dropped) => {
+      await expect(tablesOf(new PostgresIntrospector(trx))).rejects.toThrow(`schema "${dropped}" does not exist`);
+    });
+    await whileAnotherSchemaIsDropped(async (trx) => {
+      const tables = await tablesOf(new SchemaScopedPostgresIntrospector(trx, ours.config.schema));
+      expect(tables.map((table) => table.name)).toEqual(expect.arrayContaining(['artifacts', 'kysely_migration']));
+    });
   });
 });

@@ -6,10 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeViewer } from '../src/auth/viewer.js';
 import { listArtifacts } from '../src/db/artifacts.js';
-import { createDatabase, type Database } from '../src/db/database.js';
-import { migrateToLatest } from '../src/db/migrate.js';
+import type { Database } from '../src/db/database.js';
 import { QueryTemplate } from '../src/db/query-template.js';
-import { createTestDatabase, DIALECTS, type TestDatabase } from './support/databases.js';
+import { createTestDatabase, DIALECTS, openMigrated, type TestDatabase } from './support/databases.js';
 
 const viewerOf = (teamId: string) => makeViewer({ role: 'TEAM_MEMBER', teamId, authMethod: 'JWT', userId: null });
 
@@ -21,8 +20,7 @@ describe.each(DIALECTS)('QueryTemplate ($dialect)', ({ dialect, skip }) => {
   beforeAll(async () => {
     if (skip) return;
     testDatabase = await createTestDatabase(dialect);
-    database = createDatabase(testDatabase.config, { onQuery: (sql, parameters) => statements.push({ sql, parameters }) });
-    await migrateToLatest(database.db, testDatabase.config.schema);
+    database = await openMigrated(testDatabase, { onQuery: (sql, parameters) => statements.push({ sql, parameters }) });
     const at = new Date().toISOString();
     await database.db
       .insertInto('artifacts')

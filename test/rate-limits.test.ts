@@ -6,9 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS, RateLimits } from '../src/auth/local/rate-limits.js';
-import { createDatabase, type Database } from '../src/db/database.js';
-import { migrateToLatest } from '../src/db/migrate.js';
-import { createTestDatabase, DIALECTS, type TestDatabase } from './support/databases.js';
+import type { Database } from '../src/db/database.js';
+import { createTestDatabase, DIALECTS, openMigrated, type TestDatabase } from './support/databases.js';
 
 describe.each(DIALECTS)('rate limits ($dialect)', ({ dialect, skip }) => {
   let testDatabase: TestDatabase;
@@ -17,8 +16,7 @@ describe.each(DIALECTS)('rate limits ($dialect)', ({ dialect, skip }) => {
   beforeAll(async () => {
     if (skip) return;
     testDatabase = await createTestDatabase(dialect);
-    database = createDatabase(testDatabase.config);
-    await migrateToLatest(database.db, testDatabase.config.schema);
+    database = await openMigrated(testDatabase);
   });
 
   afterAll(async () => {

@@ -6,7 +6,7 @@ import type { Viewer } from '../auth/viewer.js';
 import type { Db } from './database.js';
 import { toArtifact, toCollection, type Artifact, type Collection } from './model.js';
 import { toPage, type Page, type PageWindow } from './pagination.js';
-import { QueryTemplate } from './query-template.js';
+import { numberedValues, QueryTemplate } from './query-template.js';
 import { readAccess, visibleRows, visibleRowsOf, type ReadAccess } from './tenancy.js';
 
 /**
@@ -51,9 +51,7 @@ const pagesKey = (shape: PagesShape) => `${shape.parents}:${shape.access}:${shap
 
 /** The slot values of a statement of nested pages: parent ids p0…, the viewer's team, the window. */
 function pagesValues(parentIds: readonly number[], viewer: Viewer, window: PageWindow): Record<string, unknown> {
-  const values: Record<string, unknown> = { team: viewer.teamId, after: window.afterId, limit: window.limit + 1 };
-  parentIds.forEach((id, i) => (values[`p${i}`] = id));
-  return values;
+  return { ...numberedValues('p', parentIds), team: viewer.teamId, after: window.afterId, limit: window.limit + 1 };
 }
 
 /** The per-parent subqueries p0…p(n-1) joined with UNION ALL. */

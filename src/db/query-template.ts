@@ -18,6 +18,13 @@ export type SlotOf = <T>(name: string) => T;
 
 const slotOf: SlotOf = <T>(name: string) => new Slot(name) as T;
 
+/** Slot values for a list: `prefix`0, `prefix`1, … in order, to match slots named the same way. */
+export function numberedValues(prefix: string, items: readonly unknown[]): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  items.forEach((item, i) => (values[`${prefix}${i}`] = item));
+  return values;
+}
+
 /** Shapes kept per database; each query keys its shapes by a few small numbers and names. */
 const MAX_SHAPES = 1_000;
 

@@ -6,7 +6,7 @@ import { badInput, forbidden, notFound } from '../errors.js';
 import { now, type Db } from './database.js';
 import { toUser, type User } from './model.js';
 import { toPage, type Page, type PageWindow } from './pagination.js';
-import { QueryTemplate } from './query-template.js';
+import { numberedValues, QueryTemplate } from './query-template.js';
 
 function teamFilter(viewer: Viewer): string | null | undefined {
   // undefined: no filter; null: the viewer has no team, so it lists only itself.
@@ -36,7 +36,6 @@ export async function countUsers(db: Db, viewer: Viewer): Promise<number> {
   return Number(row.count);
 }
 
-/** Users by id, in the order asked. Owners are shown on readable artifacts of any team. */
 /** Users by id, for n distinct ids (n slots u0…). */
 const usersWithIds = new QueryTemplate(String, (db, n: number, slot) =>
   db
@@ -49,12 +48,11 @@ const usersWithIds = new QueryTemplate(String, (db, n: number, slot) =>
     ),
 );
 
+/** Users by id, in the order asked. Owners are shown on readable artifacts of any team. */
 export async function usersByIds(db: Db, ids: readonly number[]): Promise<(User | null)[]> {
   if (ids.length === 0) return [];
   const distinct = [...new Set(ids)];
-  const values: Record<string, number> = {};
-  distinct.forEach((id, i) => (values[`u${i}`] = id));
-  const rows = await usersWithIds.execute(db, distinct.length, values);
+  const rows = await usersWithIds.execute(db, distinct.length, numberedValues('u', distinct));
   const byId = new Map(rows.map((r) => [r.id, toUser(r)]));
   return ids.map((id) => byId.get(id) ?? null);
 }

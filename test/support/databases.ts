@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { DatabaseConfig, DatabaseDialect } from '../../src/config.js';
+import { createDatabase, type Database, type DatabaseOptions } from '../../src/db/database.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
 
 export const POSTGRES_URL = process.env.TEST_DATABASE_URL;
 
@@ -52,4 +54,16 @@ export async function createTestDatabase(dialect: DatabaseDialect): Promise<Test
       }
     },
   };
+}
+
+/** Opens `testDatabase` and brings it to the latest migration, as the server does on start. */
+export async function openMigrated(testDatabase: TestDatabase, options: DatabaseOptions = {}): Promise<Database> {
+  const database = createDatabase(testDatabase.config, options);
+  try {
+    await migrateToLatest(database.db, testDatabase.config.schema);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return database;
 }
