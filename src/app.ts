@@ -30,6 +30,8 @@ export interface AppOptions extends DatabaseOptions {
   logger?: Logger;
   /** JWKS fetch timing for the clerk provider (tests shorten the cooldown). */
   jwks?: JwksOptions;
+  /** False: every request goes through Yoga's fetch layer (see src/http/graphql-post.ts). */
+  directGraphQLPost?: boolean;
 }
 
 export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -56,7 +58,14 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       ...(options.jwks ? { jwks: options.jwks } : {}),
       ...(idp ? { local: { keys: idp.keys, issuer } } : {}),
     });
-    const server = createServer({ config, database, authChain, logger, idp });
+    const server = createServer({
+      config,
+      database,
+      authChain,
+      logger,
+      idp,
+      ...(options.directGraphQLPost === undefined ? {} : { directGraphQLPost: options.directGraphQLPost }),
+    });
     await new Promise<void>((resolve, reject) => {
       server.http.once('error', reject);
       server.http.listen(config.port, config.host, () => {

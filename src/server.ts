@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import { createContext, type Context } from './context/context.js';
 import type { Database } from './db/database.js';
 import { withBodyLimit } from './http/body-limit.js';
+import { withDirectGraphQLPost } from './http/graphql-post.js';
 import { withRequestLog } from './http/request-log.js';
 import { useDevicePage } from './http/device-page.js';
 import { useOAuthEndpoints } from './http/oauth.js';
@@ -29,6 +30,11 @@ export interface ServerDeps {
   logger: Logger;
   /** The local identity provider, when it runs (auth enabled, provider local). */
   idp: LocalIdentityProvider | null;
+  /**
+   * Plain JSON POSTs to /graphql answered by src/http/graphql-post.ts rather than through Yoga's
+   * fetch layer (default true; the tests turn it off to compare the two).
+   */
+  directGraphQLPost?: boolean;
 }
 
 interface NodeServerContext {
@@ -39,9 +45,11 @@ interface NodeServerContext {
 export interface SkillmeatServer {
   http: Server;
   yoga: YogaServerInstance<NodeServerContext, Context>;
+  /** How many requests the direct path (src/http/graphql-post.ts) answered, for tests and debugging. */
+  readonly directAnswers: () => number;
 }
 
-export function createServer({ config, database, authChain, logger, idp }: ServerDeps): SkillmeatServer {
+export function createServer({ config, database, authChain, logger, idp, directGraphQLPost = true }: ServerDeps): SkillmeatServer {
   const yoga = createYoga<NodeServerContext, Context>({
     schema: protectedSchema,
     graphqlEndpoint: '/graphql',
@@ -84,6 +92,7 @@ export function createServer({ config, database, authChain, logger, idp }: Serve
     ],
   });
 
-  const http = createHttpServer(withRequestLog(logger, withBodyLimit(yoga)));
-  return { http, yoga };
+  const direct = directGraphQLPost ? withDirectGraphQLPost(yoga, logger) : null;
+  const http = createHttpServer(withRequestLog(logger, withBodyLimit(direct?.listener ?? yoga)));
+  return { http, yoga, directAnswers: () => direct?.answered() ?? 0 };
 }

@@ -28,6 +28,8 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** JWKS timing for the clerk provider; the defaults are the server's own. */
   jwks?: JwksOptions;
+  /** False: every request through Yoga's fetch layer (src/http/graphql-post.ts off). */
+  directGraphQLPost?: boolean;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -41,6 +43,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       logger: createLogger(config.logLevel),
       onQuery: (sql) => statements.push(sql),
       ...(options.jwks ? { jwks: options.jwks } : {}),
+      ...(options.directGraphQLPost === undefined ? {} : { directGraphQLPost: options.directGraphQLPost }),
     });
   } catch (error) {
     // A database made for this server alone is not left behind when it fails to start.

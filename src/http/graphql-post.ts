@@ -1,0 +1,155 @@
+/**
+ * A direct path for the request nearly every client sends: `POST /graphql` with a JSON body of
+ * one operation, from a script, the CLI or a server (no `Origin`, so no CORS). It skips the
+ * generic part of Yoga's HTTP layer (a fetch Request built from the socket, every plugin's
+ * onRequest URL check, the request-parser chain, a fetch Response written back), which costs
+ * more per request than the GraphQL work of a small query, and keeps all the GraphQL part:
+ * the same Yoga instance runs the operation (`getResultForParams`: onParams hooks, parse and
+ * validation caches, Armor, context and auth, permissions, execution, error masking) and the
+ * result goes through the same onResultProcess hooks and result processor, so status, headers
+ * and body are Yoga's own.
+ *
+ * Anything else (another path or method, another content type, an `Origin`, an Accept header
+ * naming anything but JSON, a body that is not a JSON object of the four GraphQL params with
+ * their right types) is handed to Yoga untouched, which answers it as before, errors included.
+ * test/graphql-post.test.ts sends the same requests both ways and compares the answers.
+ */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { ExecutionResult } from 'graphql';
+import type { GraphQLParams, YogaServerInstance } from 'graphql-yoga';
+import type { Logger } from '../logger.js';
+
+interface NodeServerContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+}
+
+type ResultProcessor = (result: ExecutionResult, fetchAPI: YogaServerInstance<NodeServerContext, object>['fetchAPI'], mediaType: string) => Response | Promise<Response>;
+
+interface ResultProcessHookPayload {
+  request: Request;
+  result: ExecutionResult;
+  acceptableMediaTypes: string[];
+  setResult(result: ExecutionResult): void;
+  resultProcessor: ResultProcessor | undefined;
+  setResultProcessor(processor: ResultProcessor, mediaType: string): void;
+  serverContext: NodeServerContext;
+}
+
+/** What this module uses of Yoga beyond its typed surface: the onResultProcess hooks it collected from the plugins. */
+interface YogaInternals {
+  onResultProcessHooks: ((payload: ResultProcessHookPayload) => unknown)[];
+}
+
+/** `application/json`, exactly as Yoga matches it (case and all), with at most a UTF-8 charset. */
+const JSON_CONTENT_TYPE = /^application\/json(;\s*charset\s*=\s*"?(utf|UTF)-8"?\s*)?$/;
+/** Accept values whose every media type is JSON (or any); others (SSE, multipart, odd charsets) go to Yoga. */
+const JSON_ACCEPT = /^\s*(application\/(graphql-response\+)?json|\*\/\*)(\s*;\s*charset\s*=\s*utf-8)?(\s*,\s*(application\/(graphql-response\+)?json|\*\/\*)(\s*;\s*charset\s*=\s*utf-8)?)*\s*$/i;
+/** A Host the request URL can be built from as is; anything else goes to Yoga, which answers it as it always has. */
+const PLAIN_HOST = /^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$/;
+const PARAM_NAMES = new Set(['query', 'variables', 'operationName', 'extensions']);
+
+function isObjectOrNullish(value: unknown): boolean {
+  return value == null || (typeof value === 'object' && !Array.isArray(value));
+}
+
+/** The body as GraphQL params when it is exactly what Yoga would accept without complaint; null otherwise. */
+export function graphqlParamsOf(body: Buffer): GraphQLParams | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null;
+  const params = parsed as Record<string, unknown>;
+  for (const key in params) if (!PARAM_NAMES.has(key)) return null;
+  if (typeof params['query'] !== 'string') return null;
+  if (params['operationName'] != null && typeof params['operationName'] !== 'string') return null;
+  if (!isObjectOrNullish(params['variables']) || !isObjectOrNullish(params['extensions'])) return null;
+  return params as GraphQLParams;
+}
+
+/** Whether this request is one the direct path answers exactly as Yoga would. */
+export function isPlainGraphQLPost(req: IncomingMessage & { body?: unknown }, endpoint: string): boolean {
+  const headers = req.headers;
+  return (
+    req.method === 'POST' &&
+    req.url === endpoint &&
+    Buffer.isBuffer(req.body) &&
+    typeof headers.host === 'string' &&
+    PLAIN_HOST.test(headers.host) &&
+    headers.origin === undefined &&
+    headers['access-control-request-method'] === undefined &&
+    typeof headers['content-type'] === 'string' &&
+    JSON_CONTENT_TYPE.test(headers['content-type']) &&
+    (headers.accept === undefined || JSON_ACCEPT.test(headers.accept))
+  );
+}
+
+type Yoga<TContext extends object> = YogaServerInstance<NodeServerContext, TContext>;
+
+async function answer<TContext extends object>(
+  yoga: Yoga<TContext>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  params: GraphQLParams,
+): Promise<void> {
+  const request = new yoga.fetchAPI.Request(`http://${req.headers.host}${req.url}`, {
+    method: 'POST',
+    headers: req.headers as Record<string, string>,
+  });
+  const serverContext: NodeServerContext = { req, res };
+  let result = (await yoga.getResultForParams({ params, request }, serverContext)) as ExecutionResult;
+  let processor: ResultProcessor | undefined;
+  let mediaType = '*/*';
+  const acceptableMediaTypes: string[] = [];
+  for (const hook of (yoga as unknown as YogaInternals).onResultProcessHooks) {
+    await hook({
+      request,
+      result,
+      acceptableMediaTypes,
+      setResult(next) {
+        result = next;
+      },
+      resultProcessor: processor,
+      setResultProcessor(next, nextMediaType) {
+        processor = next;
+        mediaType = nextMediaType;
+      },
+      serverContext,
+    });
+  }
+  if (!processor) throw new Error(`no result processor for Accept: ${req.headers.accept ?? ''}`);
+  const response = await processor(result, yoga.fetchAPI, mediaType);
+  const body = await response.text();
+  response.headers.forEach((value, key) => res.setHeader(key, value));
+  res.writeHead(response.status).end(body);
+}
+
+export interface DirectGraphQLPost {
+  /** Answers plain JSON POSTs to the endpoint directly and passes every other request to Yoga. */
+  listener: RequestListener;
+  /** How many requests it answered directly. */
+  answered(): number;
+}
+
+export function withDirectGraphQLPost<TContext extends object>(yoga: Yoga<TContext>, logger: Logger, endpoint = '/graphql'): DirectGraphQLPost {
+  let answered = 0;
+  const listener: RequestListener = (req, res) => {
+    const body = (req as IncomingMessage & { body?: unknown }).body;
+    const params = isPlainGraphQLPost(req, endpoint) ? graphqlParamsOf(body as Buffer) : null;
+    if (!params) return yoga(req, res);
+    answered++;
+    answer(yoga, req, res, params).catch((error: unknown) => {
+      logger.error({ err: error }, 'answering a GraphQL POST failed');
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
+    });
+  };
+  return { listener, answered: () => answered };
+}
