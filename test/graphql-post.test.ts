@@ -9,7 +9,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncomingMessage } from 'node:http';
-import { graphqlParamsOf, isPlainGraphQLPost } from '../src/http/graphql-post.js';
+import { graphqlParamsOf, isPlainGraphQLPost, withDirectGraphQLPost } from '../src/http/graphql-post.js';
+import type { Logger } from '../src/logger.js';
 import { signUp } from './support/idp.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
@@ -142,6 +143,16 @@ describe('the direct GraphQL POST path', () => {
     expect(taken({}, { 'access-control-request-method': 'POST' })).toBe(false);
     expect(taken({}, { 'content-type': undefined })).toBe(false);
     expect(taken({}, { accept: 'application/json, text/event-stream' })).toBe(false);
+  });
+
+  it('leaves every request to Yoga, with a warning, when Yoga lacks what the path calls', () => {
+    const warnings: unknown[] = [];
+    const logger = { warn: (...args: unknown[]) => warnings.push(args) } as unknown as Logger;
+    const yoga = Object.assign(() => {}, { getResultForParams: () => ({}) });
+    const direct = withDirectGraphQLPost(yoga as never, logger);
+    expect(direct.listener).toBe(yoga);
+    expect(direct.answered()).toBe(0);
+    expect(warnings).toHaveLength(1);
   });
 
   it('answers every body × Accept × credential as Yoga does', async () => {
