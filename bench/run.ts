@@ -183,7 +183,7 @@ async function main(options: Options): Promise<void> {
       soak,
       notes: [
         'Peers serve the same unprotected Pothos `schema` and data functions with a fixed LOCAL_ADMIN context (new DataLoaders per request), so they share our data layer (prepared-statement cache, rows read as arrays, SQLite planner statistics, UNION ALL nested pages); bare Yoga ± JIT, Apollo and Mercurius run with their defaults otherwise.',
-        'Ours adds the auth chain, graphql-shield, GraphQL Armor, the request log (pino at level warn here, so no line per request) and the 1 MiB body limit; it reads each body on the socket, answers plain JSON POSTs to /graphql through Yoga's getResultForParams and result processors without its fetch layer (src/http/graphql-post.ts), and executes one-operation documents compiled by graphql-jit.',
+        'Ours adds the auth chain, graphql-shield, GraphQL Armor, the request log (pino at level warn here, so no line per request) and the 1 MiB body limit; it reads each body on the socket, answers plain JSON POSTs to /graphql through Yoga\'s getResultForParams and result processors without its fetch layer (src/http/graphql-post.ts), and executes one-operation documents compiled by graphql-jit.',
         'The JWT is one RS256 token reused by every request, as a real client does; our clerk strategy reuses a verified token\'s Viewer for up to 5 s, so the JWT rows measure that steady state, not a signature check per request.',
         'The JWT identity is a TEAM_MEMBER of team-a (sees PUBLIC + team-a rows); zero-auth, the API key (issued to the Enterprise PAT, SYSTEM_ADMIN) and the peers see every team. Every page is full either way.',
         options.quick
