@@ -37,7 +37,8 @@ export interface ServerDeps {
   directGraphQLPost?: boolean;
 }
 
-interface NodeServerContext {
+/** What node:http hands Yoga with each request. */
+export interface NodeServerContext {
   req: IncomingMessage;
   res: ServerResponse;
 }

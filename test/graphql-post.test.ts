@@ -203,7 +203,9 @@ describe('the direct GraphQL POST path', () => {
     const credential = { 'content-type': 'application/json', ...auth['the first user (admin)']! };
     const create = (name: string) =>
       json({ query: 'mutation($name: String!) { createArtifact(input: { name: $name, type: SKILL }) { artifact { name type } } }', variables: { name } });
+    const before = directly();
     const ours = await send(direct.url, credential, create('made directly'));
+    expect(directly(), 'the mutation took the direct path').toBe(before + 1);
     const yoga = await send(viaYoga.url, credential, create('made via Yoga'));
     expect(ours.status).toBe(200);
     expect(ours.headers).toEqual(yoga.headers);

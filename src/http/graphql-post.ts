@@ -18,11 +18,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { ExecutionResult } from 'graphql';
 import type { GraphQLParams, YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from '../logger.js';
-
-interface NodeServerContext {
-  req: IncomingMessage;
-  res: ServerResponse;
-}
+import type { NodeServerContext } from '../server.js';
 
 type ResultProcessor = (result: ExecutionResult, fetchAPI: YogaServerInstance<NodeServerContext, object>['fetchAPI'], mediaType: string) => Response | Promise<Response>;
 
@@ -37,8 +33,9 @@ interface ResultProcessHookPayload {
 }
 
 /** What this module uses of Yoga beyond its typed surface: the onResultProcess hooks it collected from the plugins. */
+type ResultProcessHook = (payload: ResultProcessHookPayload) => unknown;
 interface YogaInternals {
-  onResultProcessHooks: ((payload: ResultProcessHookPayload) => unknown)[];
+  onResultProcessHooks: ResultProcessHook[];
 }
 
 /** `application/json`, exactly as Yoga matches it (case and all), with at most a UTF-8 charset. */
@@ -91,6 +88,7 @@ type Yoga<TContext extends object> = YogaServerInstance<NodeServerContext, TCont
 
 async function answer<TContext extends object>(
   yoga: Yoga<TContext>,
+  resultProcessHooks: readonly ResultProcessHook[],
   req: IncomingMessage,
   res: ServerResponse,
   params: GraphQLParams,
@@ -104,7 +102,7 @@ async function answer<TContext extends object>(
   let processor: ResultProcessor | undefined;
   let mediaType = '*/*';
   const acceptableMediaTypes: string[] = [];
-  for (const hook of (yoga as unknown as YogaInternals).onResultProcessHooks) {
+  for (const hook of resultProcessHooks) {
     await hook({
       request,
       result,
@@ -137,8 +135,8 @@ export interface DirectGraphQLPost {
 export function withDirectGraphQLPost<TContext extends object>(yoga: Yoga<TContext>, logger: Logger, endpoint = '/graphql'): DirectGraphQLPost {
   // Should a Yoga upgrade drop what the direct path calls, every request goes through Yoga
   // instead of failing (test/graphql-post.test.ts then fails on its count of direct answers).
-  const internals = yoga as unknown as Partial<YogaInternals>;
-  if (typeof yoga.getResultForParams !== 'function' || !Array.isArray(internals.onResultProcessHooks)) {
+  const resultProcessHooks = (yoga as unknown as Partial<YogaInternals>).onResultProcessHooks;
+  if (typeof yoga.getResultForParams !== 'function' || !Array.isArray(resultProcessHooks)) {
     logger.warn('this graphql-yoga has no getResultForParams or onResultProcessHooks: every request goes through its fetch layer');
     return { listener: yoga, answered: () => 0 };
   }
@@ -148,7 +146,7 @@ export function withDirectGraphQLPost<TContext extends object>(yoga: Yoga<TConte
     const params = isPlainGraphQLPost(req, endpoint) ? graphqlParamsOf(body as Buffer) : null;
     if (!params) return yoga(req, res);
     answered++;
-    answer(yoga, req, res, params).catch((error: unknown) => {
+    answer(yoga, resultProcessHooks, req, res, params).catch((error: unknown) => {
       logger.error({ err: error }, 'answering a GraphQL POST failed');
       if (res.headersSent) {
         res.destroy();
