@@ -7,6 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import { coreTicks, groupPids, processCpuMs, stealPercent } from './cpu-time.js';
 import { looksLikeCreated } from './workloads.js';
 
 export interface LoadJob {
@@ -21,6 +22,10 @@ export interface LoadJob {
   warmupSeconds: number;
   durationSeconds: number;
   rounds: number;
+  /** The server's process group (a cluster's primary and workers); each round reads its CPU time. */
+  serverGroup: number;
+  /** The CPU the server is pinned to (its steal is read), or null when it is not pinned. */
+  serverCore: number | null;
 }
 
 export interface LoadJobs {
@@ -37,6 +42,10 @@ export interface RoundResult {
   p50: number;
   p99: number;
   requests: number;
+  /** CPU time the server's processes used during the round (null where /proc cannot be read). */
+  serverCpuMs: number | null;
+  /** Time the hypervisor took from the server's core (or from all cores, unpinned) during the round, in %. */
+  stealPct: number | null;
 }
 
 async function once(job: LoadJob, seconds: number) {
@@ -57,9 +66,15 @@ async function run(job: LoadJob): Promise<RoundResult[]> {
   const rounds: RoundResult[] = [];
   const nowUs = () => Number(process.hrtime.bigint() / 1000n);
   for (let i = 0; i < job.rounds; i++) {
+    // Read per round: a cluster's workers are all up by now, and one that was replaced counts too.
+    const pids = groupPids(job.serverGroup);
+    const cpuBefore = processCpuMs(pids);
+    const ticksBefore = coreTicks(job.serverCore);
     const fromUs = nowUs();
     const result = await once(job, job.durationSeconds);
     const toUs = nowUs();
+    const cpuAfter = processCpuMs(pids);
+    const stealPct = stealPercent(ticksBefore, coreTicks(job.serverCore));
     const bad = result.errors + result.timeouts + result.non2xx + result.mismatches;
     if (bad > 0) {
       throw new Error(
@@ -75,6 +90,8 @@ async function run(job: LoadJob): Promise<RoundResult[]> {
       p50: result.latency.p50,
       p99: result.latency.p99,
       requests: result.requests.total,
+      serverCpuMs: cpuBefore !== null && cpuAfter !== null ? cpuAfter - cpuBefore : null,
+      stealPct,
     });
   }
   return rounds;

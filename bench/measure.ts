@@ -7,13 +7,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadJob, LoadJobs, RoundResult } from './load.js';
 import { ROOT, type Timings } from './options.js';
-import { spawnChild, stopChild } from './processes.js';
+import { LOAD_CORE, PINNING, SERVER_CORE, spawnChild, stopChild } from './processes.js';
 import { JSON_HEADERS, requestBody, verify, type Workload } from './workloads.js';
 
 export interface Measurement {
   rps: number;
   p50: number;
   p99: number;
+  /** The server's CPU time per request, in µs (null where /proc could not be read). */
+  cpuUs: number | null;
   rounds: RoundResult[];
 }
 
@@ -25,6 +27,8 @@ export interface Target {
   headers: Record<string, string>;
   /** The role `me` must report (W1). */
   role: string;
+  /** The server's process group, whose CPU time is read around each round. */
+  serverGroup: number;
 }
 
 export interface Planned {
@@ -34,7 +38,7 @@ export interface Planned {
 
 type LoadTimings = Pick<Timings, 'warmupSeconds' | 'durationSeconds' | 'rounds' | 'connections'>;
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
@@ -55,13 +59,15 @@ export async function runLoad(planned: Planned[], bodies: (string | null)[], tim
     warmupSeconds: timings.warmupSeconds,
     durationSeconds: timings.durationSeconds,
     rounds: timings.rounds,
+    serverGroup: target.serverGroup,
+    serverCore: PINNING.enabled ? SERVER_CORE : null,
   }));
   const spec: LoadJobs = { jobs, out: join(tmp, `load-${id}.out.json`) };
   const specPath = join(tmp, `load-${id}.json`);
   writeFileSync(specPath, JSON.stringify(spec));
   const child = spawnChild('load generator', [process.execPath, '--import', 'tsx', 'bench/load.ts', specPath], {
     cwd: ROOT,
-    cpus: '1',
+    cpus: String(LOAD_CORE),
     echo: true,
   });
   const budgetMs = jobs.length * (timings.warmupSeconds + timings.rounds * (timings.durationSeconds + 3)) * 1000 + 60_000;
@@ -91,6 +97,7 @@ export function summarise(rounds: RoundResult[]): Measurement {
     rps: median(rounds.map((x) => x.rps)),
     p50: median(rounds.map((x) => x.p50)),
     p99: median(rounds.map((x) => x.p99)),
+    cpuUs: rounds.every((x) => x.serverCpuMs !== null) ? median(rounds.map((x) => (x.serverCpuMs! * 1000) / x.requests)) : null,
     rounds,
   };
 }

@@ -21,12 +21,16 @@ export interface Child {
 const children = new Set<Child>();
 
 /** Pinning is used when taskset exists and there are at least two cores: server on 0, load on 1. */
+/** Where pinned processes run: servers on CPU 0 (two workers on 0 and 1), the load generator on CPU 1. */
+export const SERVER_CORE = 0;
+export const LOAD_CORE = 1;
+
 export const PINNING: { enabled: boolean; why: string } = (() => {
   const cores = availableParallelism();
   const taskset = spawnSync('taskset', ['--version'], { stdio: 'ignore' });
   if (taskset.error || taskset.status !== 0) return { enabled: false, why: 'taskset not found (util-linux); processes not pinned' };
   if (cores < 2) return { enabled: false, why: `only ${cores} core; processes not pinned` };
-  return { enabled: true, why: `taskset: server on CPU 0, load generator on CPU 1 (${cores} cores)` };
+  return { enabled: true, why: `taskset: server on CPU ${SERVER_CORE}, load generator on CPU ${LOAD_CORE} (${cores} cores)` };
 })();
 
 export interface SpawnOptions {

@@ -120,7 +120,7 @@ export async function runProfile(
   const who = ours ? 'ours (auth on, JWT)' : processId;
   let rounds: RoundResult[] = [];
   try {
-    const target = { name: 'profile', url: server.url, headers: ours ? headers : {}, role: ours ? 'TEAM_MEMBER' : 'LOCAL_ADMIN' };
+    const target = { name: 'profile', url: server.url, headers: ours ? headers : {}, role: ours ? 'TEAM_MEMBER' : 'LOCAL_ADMIN', serverGroup: server.child.pid };
     const bodies: string[] = [];
     for (const workload of profiled) bodies.push(await verify(server.url, workload, target.headers, { role: target.role }));
     const seconds = timings.rounds > 1 ? 20 : 5;

@@ -41,45 +41,69 @@ const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFracti
 const ms = (n: number) => (n < 10 ? fmt(n, 1) : fmt(n));
 
 function resultsTable(results: Results): string[] {
-  const lines = ['| workload | server | req/s | p50 ms | p99 ms |', '|---|---|--:|--:|--:|'];
+  const lines = ['| workload | server | req/s | p50 ms | p99 ms | server CPU µs/req |', '|---|---|--:|--:|--:|--:|'];
   for (const id of IDS) {
     for (const [server, byWorkload] of results) {
       const m = byWorkload.get(id);
-      if (m) lines.push(`| ${id} | ${SERVER_LABELS[server]} | ${fmt(m.rps)} | ${ms(m.p50)} | ${ms(m.p99)} |`);
+      if (m) lines.push(`| ${id} | ${SERVER_LABELS[server]} | ${fmt(m.rps)} | ${ms(m.p50)} | ${ms(m.p99)} | ${m.cpuUs === null ? '—' : fmt(m.cpuUs)} |`);
     }
   }
   return lines;
+}
+
+/** Steal on the server's core over every measured round: how much a shared host took. */
+export function stealLine(results: Results): string {
+  const values = [...results.values()].flatMap((byWorkload) =>
+    [...byWorkload.values()].flatMap((m) => m.rounds.map((r) => r.stealPct).filter((v): v is number => v !== null)),
+  );
+  if (values.length === 0) return 'not readable here (no /proc/stat)';
+  const sorted = [...values].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  return `median ${fmt(median, 1)} %, highest ${fmt(sorted[sorted.length - 1]!, 1)} % of the server's core over the ${values.length} measured rounds (time the hypervisor gave to other guests; it lowers req/s but not CPU µs per request)`;
 }
 
 function rps(results: Results, server: ServerId, id: WorkloadId): number | null {
   return results.get(server)?.get(id)?.rps ?? null;
 }
 
-function bestYoga(results: Results, id: WorkloadId): number | null {
-  const values = [rps(results, 'yoga', id), rps(results, 'yoga-jit', id)].filter((v): v is number => v !== null);
-  return values.length ? Math.max(...values) : null;
+/** Requests per CPU-second of the server: 1 / CPU time per request, so higher is better as for req/s. */
+function perCpuSecond(results: Results, server: ServerId, id: WorkloadId): number | null {
+  const cpuUs = results.get(server)?.get(id)?.cpuUs ?? null;
+  return cpuUs === null || cpuUs <= 0 ? null : 1e6 / cpuUs;
 }
 
-const PEERS: { label: string; target: number; of: (r: Results, id: WorkloadId) => number | null }[] = [
-  { label: 'best bare Yoga', target: 0.9, of: bestYoga },
-  { label: 'Apollo Server', target: 3, of: (r, id) => rps(r, 'apollo', id) },
-  { label: 'Mercurius + JIT', target: 0.8, of: (r, id) => rps(r, 'mercurius', id) },
-];
+type Metric = (results: Results, server: ServerId, id: WorkloadId) => number | null;
 
-function ratioTable(results: Results): string[] {
+function bestYogaBy(metric: Metric): (results: Results, id: WorkloadId) => number | null {
+  return (results, id) => {
+    const values = [metric(results, 'yoga', id), metric(results, 'yoga-jit', id)].filter((v): v is number => v !== null);
+    return values.length ? Math.max(...values) : null;
+  };
+}
+
+function peersBy(metric: Metric): { label: string; target: number; of: (r: Results, id: WorkloadId) => number | null }[] {
+  return [
+    { label: 'best bare Yoga', target: 0.9, of: bestYogaBy(metric) },
+    { label: 'Apollo Server', target: 3, of: (r, id) => metric(r, 'apollo', id) },
+    { label: 'Mercurius + JIT', target: 0.8, of: (r, id) => metric(r, 'mercurius', id) },
+  ];
+}
+
+function ratioTable(results: Results, metric: Metric = rps): string[] {
+  const PEERS = peersBy(metric);
   const lines = ['| ours ÷ peer | W1 | W2 | W3 | W4 | target (W2, W3 with JWT) |', '|---|--:|--:|--:|--:|---|'];
   for (const ours of ['ours-jwt', 'ours-zero', 'ours-key'] as const) {
     if (!results.has(ours)) continue;
     for (const peer of PEERS) {
       const cells = IDS.map((id) => {
-        const a = rps(results, ours, id);
+        const a = metric(results, ours, id);
         const b = peer.of(results, id);
         return a !== null && b !== null ? `${fmt(a / b, 2)}×` : '—';
       });
       let verdict = '';
       if (ours === 'ours-jwt') {
         const met = (['W2', 'W3'] as const).map((id) => {
-          const a = rps(results, ours, id);
+          const a = metric(results, ours, id);
           const b = peer.of(results, id);
           return a !== null && b !== null ? a / b >= peer.target : null;
         });
@@ -119,6 +143,7 @@ export function renderReport(input: ReportInput): string {
     `- CPU: ${input.cpu} (${input.cores} cores)`,
     `- Pinning: ${input.pinning}`,
     `- Load average: ${input.load}`,
+    `- CPU steal: ${stealLine(input.results)}`,
     `- Mode: ${input.mode}`,
     `- Data: ${input.dataset}`,
     '',
@@ -136,6 +161,12 @@ export function renderReport(input: ReportInput): string {
     '## Ratios (requests per second)',
     '',
     ...ratioTable(input.results),
+    '',
+    '## Ratios (server CPU time per request)',
+    '',
+    'The same ratios from the server\'s own CPU time (user + system, every thread and process of it, read from /proc around each round): peer µs per request ÷ ours, so above 1 means ours spends less. Time a shared host steals, or the load generator falling behind, lowers req/s but not these.',
+    '',
+    ...ratioTable(input.results, perCpuSecond),
     '',
     '## SQL statements per request (counted with `onQuery`, our server in-process)',
     '',

@@ -135,7 +135,7 @@ async function main(options: Options): Promise<void> {
           const planned: (Planned & { result: ServerId })[] = step.targets.flatMap((t) => {
             const headers: Record<string, string> =
               t.credential === 'jwt' ? { authorization: `Bearer ${jwt}` } : t.credential === 'key' ? { 'x-api-key': key } : {};
-            const target = { name: SERVER_LABELS[t.result], url: server.url, headers, role: t.role };
+            const target = { name: SERVER_LABELS[t.result], url: server.url, headers, role: t.role, serverGroup: server.child.pid };
             return t.workloads.map((id) => ({ result: t.result, target, workload: WORKLOADS[id] }));
           });
           const { results: measured, bodies } = await measureAll(planned, perPass, tmp);

@@ -2,10 +2,10 @@
  * How each server under test is started: as its own child process on loopback, on its own copy
  * of the seeded SQLite file, pinned to CPU 0 (two workers: CPUs 0 and 1), and waited for.
  */
-import { copyFileSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './options.js';
-import { freePort, spawnChild, stopChild, waitReady, type Child } from './processes.js';
+import { freePort, LOAD_CORE, SERVER_CORE, spawnChild, stopChild, waitReady, type Child } from './processes.js';
 
 export type ProcessId = 'ours-zero' | 'ours-auth' | 'ours-auth-w2' | 'yoga' | 'yoga-jit' | 'apollo' | 'mercurius' | 'constant';
 
@@ -78,7 +78,7 @@ export async function startServer(id: ProcessId, options: StartOptions): Promise
   }
   const child = spawnChild(id, command, {
     cwd: ROOT,
-    cpus: id === 'ours-auth-w2' ? '0,1' : '0',
+    cpus: id === 'ours-auth-w2' ? `${SERVER_CORE},${LOAD_CORE}` : String(SERVER_CORE),
     env: { ...env, NODE_ENV: 'production' },
   });
   const url = `http://127.0.0.1:${port}/graphql`;
@@ -97,23 +97,6 @@ export async function startServer(id: ProcessId, options: StartOptions): Promise
       if (how !== '0') console.error(`bench: ${id} exited with ${how}`);
     },
   };
-}
-
-/** The processes in a process group (a cluster primary and its workers), read from /proc. */
-export function groupPids(pgid: number): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Fields after the parenthesised name: state ppid pgrp …
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid) pids.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return pids;
 }
 
 /** Resident set size of one process, in MiB (VmRSS from /proc). */

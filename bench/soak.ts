@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { runLoad } from './measure.js';
 import type { Timings } from './options.js';
 import type { Results } from './report.js';
-import { groupPids, rssMiB, startServer, type Running, type StartOptions } from './servers.js';
+import { groupPids } from './cpu-time.js';
+import { rssMiB, startServer, type Running, type StartOptions } from './servers.js';
 import { verify, WORKLOADS } from './workloads.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
@@ -54,7 +55,7 @@ export async function runSoak(
 ): Promise<string> {
   const server = await startServer('ours-auth', start);
   try {
-    const target = { name: 'soak', url: server.url, headers, role: 'TEAM_MEMBER' };
+    const target = { name: 'soak', url: server.url, headers, role: 'TEAM_MEMBER', serverGroup: server.child.pid };
     const body = await verify(server.url, WORKLOADS.W2, headers, { role: 'TEAM_MEMBER' });
     log('soak: 185 s of W2 with the JWT; RSS sampled at 60 s and 180 s');
     const samples: number[] = [];
