@@ -42,8 +42,25 @@ function described<R extends ShieldRule>(r: R, requirement: Requirement): R {
 /** Open to every caller, signed in or not. */
 export const isPublic = described(allow, { kind: 'public' });
 
+/**
+ * Rules that depend on the caller alone, so shield decides them once per request: its
+ * 'contextual' cache keeps the first answer in `ctx._shield.cache` under the rule's name.
+ */
+const perRequestRules = new Map<ShieldRule, string>();
+
+function perRequest(name: string, check: Parameters<ReturnType<typeof rule>>[0]): ShieldRule {
+  const r = rule(name, { cache: 'contextual' })(check);
+  perRequestRules.set(r, name);
+  return r;
+}
+
+/** The key under which shield caches `r`'s answer for the request, when `r` is decided once per request. */
+export function perRequestCacheKey(r: ShieldRule): string | undefined {
+  return perRequestRules.get(r);
+}
+
 export const isAuthenticated = described(
-  rule('isAuthenticated', { cache: 'contextual' })((_parent, _args, ctx: Context) => (ctx.viewer ? true : unauthenticated())),
+  perRequest('isAuthenticated', (_parent, _args, ctx: Context) => (ctx.viewer ? true : unauthenticated())),
   { kind: 'authenticated' },
 );
 
@@ -85,7 +102,7 @@ export const isSelfOrUserAdmin = described(
 
 /** A person signed in with a JWT (not a key, a PAT or a service secret). */
 export const isSignedInUser = described(
-  rule('isSignedInUser', { cache: 'contextual' })((_parent, _args, ctx: Context, info) => {
+  perRequest('isSignedInUser', (_parent, _args, ctx: Context, info) => {
     const viewer = ctx.viewer;
     if (!viewer) return unauthenticated();
     return viewer.authMethod === 'JWT' && viewer.userId !== null
