@@ -2,13 +2,18 @@
  * Secrets: generation (high-entropy, with a recognisable prefix), hashing for storage, and
  * constant-time comparison. Only hashes are stored; a secret is shown once, at creation.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
+/** SHA-256 of a string's UTF-8 bytes, in one call (no Hash object per value: it is on every request's path). */
+export function sha256(value: string): Buffer {
+  return hash('sha256', value, 'buffer');
 }
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
+export function sha256Hex(value: string): string {
+  return hash('sha256', value, 'hex');
+}
+
+const digest = sha256;
 
 /** Compares two secrets in time independent of where they differ (and of their lengths). */
 export function constantTimeEqual(a: string, b: string): boolean {
@@ -21,8 +26,14 @@ export function constantTimeEqual(a: string, b: string): boolean {
  * compared on every request).
  */
 export function constantTimeMatcher(secret: string): (candidate: string) => boolean {
+  const matchesDigest = constantTimeDigestMatcher(secret);
+  return (candidate) => matchesDigest(digest(candidate));
+}
+
+/** The same, given the candidate's SHA-256 already (a bearer token's, computed once per request). */
+export function constantTimeDigestMatcher(secret: string): (candidateDigest: Buffer) => boolean {
   const expected = digest(secret);
-  return (candidate) => timingSafeEqual(digest(candidate), expected);
+  return (candidateDigest) => candidateDigest.length === expected.length && timingSafeEqual(candidateDigest, expected);
 }
 
 export interface IssuedSecret {

@@ -4,6 +4,7 @@
  * CredentialRejected when the credential is present but bad, so the chain never falls
  * through to a weaker strategy.
  */
+import { sha256 } from './secrets.js';
 import type { Viewer } from './viewer.js';
 
 export interface AuthStrategy {
@@ -23,11 +24,37 @@ export class CredentialRejected extends Error {
   }
 }
 
+/**
+ * Per request, the bearer token and its SHA-256, each worked out once: the chain's strategies
+ * each ask for the token, and two of them (the enterprise PAT compare, the JWT Viewer cache) key
+ * on its hash. Held against the Request object, so they go when it does.
+ */
+const tokens = new WeakMap<Request, string | null>();
+const digests = new WeakMap<Request, Buffer>();
+
 /** The token of an `Authorization: Bearer <token>` header; null without one. */
 export function bearerToken(request: Request): string | null {
+  const known = tokens.get(request);
+  if (known !== undefined) return known;
   const header = request.headers.get('authorization');
-  if (header === null) return null;
-  const match = /^Bearer[ ]+([^\s]+)\s*$/i.exec(header);
-  if (!match) throw new CredentialRejected('bearer', 'The Authorization header must be "Bearer <token>".');
-  return match[1]!;
+  let token: string | null = null;
+  if (header !== null) {
+    const match = /^Bearer[ ]+([^\s]+)\s*$/i.exec(header);
+    if (!match) throw new CredentialRejected('bearer', 'The Authorization header must be "Bearer <token>".');
+    token = match[1]!;
+  }
+  tokens.set(request, token);
+  return token;
+}
+
+/** SHA-256 of the bearer token; null without one. */
+export function bearerDigest(request: Request): Buffer | null {
+  const token = bearerToken(request);
+  if (token === null) return null;
+  let digest = digests.get(request);
+  if (!digest) {
+    digest = sha256(token);
+    digests.set(request, digest);
+  }
+  return digest;
 }

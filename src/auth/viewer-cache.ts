@@ -4,7 +4,6 @@
  * a second costs one verification and one user lookup, not one per request. Safe to be stale
  * for seconds (SPEC, "Scale"); a role change in this process empties it at once.
  */
-import { createHash } from 'node:crypto';
 import type { Viewer } from './viewer.js';
 
 let epoch = 0;
@@ -28,9 +27,12 @@ export class ViewerCache {
     private readonly maxEntries = 10_000,
   ) {}
 
-  /** Credentials are keyed by their hash, so the cache never holds a usable secret. */
-  static keyOf(credential: string): string {
-    return createHash('sha256').update(credential).digest('base64url');
+  /**
+   * Credentials are keyed by their SHA-256 (bearerDigest, worked out once per request), so the
+   * cache never holds a usable secret.
+   */
+  static keyOf(credentialDigest: Buffer): string {
+    return credentialDigest.toString('base64url');
   }
 
   get(key: string): Viewer | null {

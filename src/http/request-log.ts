@@ -25,6 +25,9 @@ export function withRequestLog(logger: Logger, next: RequestListener): RequestLi
     const reqId = requestIdOf(req.headers['x-request-id']);
     res.setHeader('x-request-id', reqId);
     res.once('close', () => {
+      const failed = res.statusCode >= 500;
+      // At level warn and above only failures are written: no line is built for the rest.
+      if (!failed && !logger.isLevelEnabled('info')) return;
       const line = {
         reqId,
         method: req.method,
@@ -34,7 +37,7 @@ export function withRequestLog(logger: Logger, next: RequestListener): RequestLi
         // The client went away before the whole answer was sent.
         ...(res.writableFinished ? {} : { aborted: true }),
       };
-      if (res.statusCode >= 500) logger.error(line, 'request failed');
+      if (failed) logger.error(line, 'request failed');
       else logger.info(line, 'request');
     });
     next(req, res);

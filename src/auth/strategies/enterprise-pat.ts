@@ -1,17 +1,17 @@
 /** Enterprise PAT: a Bearer token equal to SKILLMEAT_ENTERPRISE_PAT_SECRET is SYSTEM_ADMIN. */
-import { constantTimeMatcher } from '../secrets.js';
-import { bearerToken, type AuthStrategy } from '../strategy.js';
+import { constantTimeDigestMatcher } from '../secrets.js';
+import { bearerDigest, type AuthStrategy } from '../strategy.js';
 import { makeViewer } from '../viewer.js';
 
 export function enterprisePatStrategy(secret: string): AuthStrategy {
-  const matches = constantTimeMatcher(secret);
+  const matches = constantTimeDigestMatcher(secret);
   const viewer = makeViewer({ role: 'SYSTEM_ADMIN', teamId: null, authMethod: 'ENTERPRISE_PAT', userId: null });
   return {
     name: 'enterprise-pat',
     // Not equal is "not mine": the next Bearer strategy decides, and an unclaimed token is a 401.
     authenticate: (request) => {
-      const token = bearerToken(request);
-      return token !== null && matches(token) ? viewer : null;
+      const digest = bearerDigest(request);
+      return digest !== null && matches(digest) ? viewer : null;
     },
   };
 }

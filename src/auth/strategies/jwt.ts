@@ -11,7 +11,7 @@ import type { User } from '../../db/model.js';
 import { syncUserFromClaims } from '../../db/users.js';
 import { identityFromClaims } from '../claims.js';
 import { ROLE_SCOPES } from '../scopes.js';
-import { bearerToken, CredentialRejected, type AuthStrategy } from '../strategy.js';
+import { bearerDigest, bearerToken, CredentialRejected, type AuthStrategy } from '../strategy.js';
 export { NAME as JWT_STRATEGY_NAME };
 import { ViewerCache } from '../viewer-cache.js';
 import { makeViewer } from '../viewer.js';
@@ -96,7 +96,7 @@ export function jwtStrategy(verification: JwtVerification, cacheMs = 0): AuthStr
     authenticate: async (request) => {
       const token = bearerToken(request);
       if (token === null || !JWS_SHAPE.test(token)) return null;
-      const key = ViewerCache.keyOf(token);
+      const key = ViewerCache.keyOf(bearerDigest(request)!);
       const cached = cache.get(key);
       if (cached) return cached;
       let payload;
