@@ -22,14 +22,21 @@ export interface Options {
   only: string[] | null;
   /** Only these workloads (a partial run too). */
   workloads: string[] | null;
+  /** Instead of measuring: start this one server and leave it running for another load generator. */
+  serve: string | null;
   timings: Timings;
   command: string;
 }
 
 export const PROCESS_NAMES = ['ours-zero', 'ours-auth', 'ours-auth-w2', 'yoga', 'yoga-jit', 'apollo', 'mercurius', 'constant'];
 const WORKLOAD_NAMES = ['W1', 'W2', 'W3', 'W4'];
+/** What --serve can start: every process but the constant one (it serves ours-zero's W2 answer). */
+export const SERVABLE = PROCESS_NAMES.filter((name) => name !== 'constant');
 
-const USAGE = `usage: npm run bench -- [--quick] [--soak] [--profile] [--only ${PROCESS_NAMES.join(',')}] [--workloads W1,W2,W3,W4]`;
+const USAGE = [
+  `usage: npm run bench -- [--quick] [--soak] [--profile] [--only ${PROCESS_NAMES.join(',')}] [--workloads W1,W2,W3,W4]`,
+  `       npm run bench -- --serve ${SERVABLE.join('|')}`,
+].join('\n');
 
 /** The comma-separated value after `flag`, each item one of `allowed`; null when the flag is absent. */
 function listFlag(argv: readonly string[], flag: string, allowed: readonly string[]): string[] | null {
@@ -44,13 +51,17 @@ function listFlag(argv: readonly string[], flag: string, allowed: readonly strin
 
 export function parseOptions(argv: readonly string[]): Options {
   const known = new Set(['--quick', '--soak', '--profile']);
-  const valued = new Set(['--only', '--workloads']);
+  const valued = new Set(['--only', '--workloads', '--serve']);
   const unknown = argv.filter((a, i) => !known.has(a) && !valued.has(a) && !valued.has(argv[i - 1] ?? ''));
   if (unknown.length > 0) throw new Error(`unknown option ${unknown[0]}\n${USAGE}`);
   const only = listFlag(argv, '--only', PROCESS_NAMES);
   const workloads = listFlag(argv, '--workloads', WORKLOAD_NAMES);
   if (only?.includes('constant') && !only.includes('ours-zero')) {
     throw new Error('--only constant needs ours-zero too (the constant body is its W2 answer)');
+  }
+  const serve = listFlag(argv, '--serve', SERVABLE);
+  if (serve && (serve.length > 1 || argv.some((a) => a !== '--serve' && a !== serve[0]))) {
+    throw new Error(`--serve takes one server and no other option\n${USAGE}`);
   }
   const quick = argv.includes('--quick');
   const soak = argv.includes('--soak');
@@ -61,6 +72,7 @@ export function parseOptions(argv: readonly string[]): Options {
     profile: argv.includes('--profile'),
     only,
     workloads,
+    serve: serve?.[0] ?? null,
     // Quick is a smoke run for CI: one short round after a short warm-up.
     timings: quick
       ? { warmupSeconds: 1, durationSeconds: 3, rounds: 1, connections: 32 }

@@ -4,6 +4,7 @@
  * auth, bare Yoga ± JIT, Apollo Server, Mercurius + JIT, a constant node:http) and measures the
  * workloads with a separately pinned load generator, one round per server in each of 3 passes.
  * The full run writes docs/benchmarks.md and prints it; --quick, --only and --workloads only print.
+ * `--serve <process>` starts one of the servers and leaves it running for another load generator.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { measureAll, summarise, type Measurement, type Planned } from './measure
 import { parseOptions, ROOT, type Options, type Timings } from './options.js';
 import { installCleanup, PINNING, stopAll } from './processes.js';
 import { runProfile } from './profile.js';
+import { serve } from './serve.js';
 import { renderReport, SERVER_LABELS, type Results, type ServerId } from './report.js';
 import { ARTIFACT_COUNT, COLLECTION_COUNT, JWT_USER, seedDatabase, USER_COUNT } from './seed.js';
 import { startServer, type ProcessId, type StartOptions } from './servers.js';
@@ -109,6 +111,11 @@ async function main(options: Options): Promise<void> {
       SKILLMEAT_ENTERPRISE_PAT_SECRET: patSecret,
     };
     const start: StartOptions = { seeded, tmp, authEnv };
+    if (options.serve) {
+      await serve(options.serve as ProcessId, start, jwt, tmp);
+      // Until Ctrl-C: installCleanup then stops the server and removes the files.
+      await new Promise<never>(() => {});
+    }
     if (options.profile) {
       if ((options.only?.length ?? 1) !== 1) throw new Error('--profile takes at most one process in --only');
       await runProfile((options.only?.[0] ?? 'ours-auth') as ProcessId, (options.workloads ?? ['W2', 'W3']) as WorkloadId[], start, { authorization: `Bearer ${jwt}` }, options.timings, tmp, log);
