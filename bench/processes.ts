@@ -20,11 +20,11 @@ export interface Child {
 
 const children = new Set<Child>();
 
-/** Pinning is used when taskset exists and there are at least two cores: server on 0, load on 1. */
 /** Where pinned processes run: servers on CPU 0 (two workers on 0 and 1), the load generator on CPU 1. */
 export const SERVER_CORE = 0;
 export const LOAD_CORE = 1;
 
+/** Pinning is used when taskset exists and there are at least two cores. */
 export const PINNING: { enabled: boolean; why: string } = (() => {
   const cores = availableParallelism();
   const taskset = spawnSync('taskset', ['--version'], { stdio: 'ignore' });

@@ -1,5 +1,5 @@
 /** Renders the results as the markdown written to docs/benchmarks.md (and printed). */
-import type { Measurement } from './measure.js';
+import { median, type Measurement } from './measure.js';
 import type { SqlCount } from './sql-count.js';
 import { WORKLOADS, type WorkloadId } from './workloads.js';
 
@@ -57,9 +57,7 @@ export function stealLine(results: Results): string {
     [...byWorkload.values()].flatMap((m) => m.rounds.map((r) => r.stealPct).filter((v): v is number => v !== null)),
   );
   if (values.length === 0) return 'not readable here (no /proc/stat)';
-  const sorted = [...values].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)]!;
-  return `median ${fmt(median, 1)} %, highest ${fmt(sorted[sorted.length - 1]!, 1)} % of the server's core over the ${values.length} measured rounds (time the hypervisor gave to other guests; it lowers req/s but not CPU µs per request)`;
+  return `median ${fmt(median(values), 1)} %, highest ${fmt(Math.max(...values), 1)} % of the server's core over the ${values.length} measured rounds (time the hypervisor gave to other guests; it lowers req/s but not CPU µs per request)`;
 }
 
 function rps(results: Results, server: ServerId, id: WorkloadId): number | null {
@@ -90,11 +88,11 @@ function peersBy(metric: Metric): { label: string; target: number; of: (r: Resul
 }
 
 function ratioTable(results: Results, metric: Metric = rps): string[] {
-  const PEERS = peersBy(metric);
+  const peers = peersBy(metric);
   const lines = ['| ours ÷ peer | W1 | W2 | W3 | W4 | target (W2, W3 with JWT) |', '|---|--:|--:|--:|--:|---|'];
   for (const ours of ['ours-jwt', 'ours-zero', 'ours-key'] as const) {
     if (!results.has(ours)) continue;
-    for (const peer of PEERS) {
+    for (const peer of peers) {
       const cells = IDS.map((id) => {
         const a = metric(results, ours, id);
         const b = peer.of(results, id);

@@ -14,7 +14,7 @@ import { requestBody, verify, WORKLOADS, type WorkloadId } from './workloads.js'
 const WITH_JWT: readonly ProcessId[] = ['ours-auth', 'ours-auth-w2'];
 
 /** The lines printed once the server is up, checked and its bodies written. */
-export function serveInstructions(id: ProcessId, url: string, headers: Record<string, string>, bodies: Record<WorkloadId, string>): string[] {
+function serveInstructions(id: ProcessId, url: string, headers: Record<string, string>, bodies: Record<WorkloadId, string>): string[] {
   const headerFlags = Object.entries({ 'content-type': 'application/json', ...headers })
     .map(([name, value]) => `-H '${name}: ${value}'`)
     .join(' ');

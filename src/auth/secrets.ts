@@ -13,12 +13,10 @@ export function sha256Hex(value: string): string {
   return hash('sha256', value, 'hex');
 }
 
-const digest = sha256;
-
 /** Compares two secrets in time independent of where they differ (and of their lengths). */
 export function constantTimeEqual(a: string, b: string): boolean {
   // Hashing first gives equal-length inputs, so timingSafeEqual never throws or leaks length.
-  return timingSafeEqual(digest(a), digest(b));
+  return timingSafeEqual(sha256(a), sha256(b));
 }
 
 /**
@@ -27,12 +25,12 @@ export function constantTimeEqual(a: string, b: string): boolean {
  */
 export function constantTimeMatcher(secret: string): (candidate: string) => boolean {
   const matchesDigest = constantTimeDigestMatcher(secret);
-  return (candidate) => matchesDigest(digest(candidate));
+  return (candidate) => matchesDigest(sha256(candidate));
 }
 
 /** The same, given the candidate's SHA-256 already (a bearer token's, computed once per request). */
 export function constantTimeDigestMatcher(secret: string): (candidateDigest: Buffer) => boolean {
-  const expected = digest(secret);
+  const expected = sha256(secret);
   return (candidateDigest) => candidateDigest.length === expected.length && timingSafeEqual(candidateDigest, expected);
 }
 
