@@ -10,6 +10,8 @@ export interface Timings {
   durationSeconds: number;
   rounds: number;
   connections: number;
+  /** How long the SQL floor replays each request's statements (sql-floor.ts). */
+  floorSeconds: number;
 }
 
 export interface Options {
@@ -75,8 +77,8 @@ export function parseOptions(argv: readonly string[]): Options {
     serve: serve?.[0] ?? null,
     // Quick is a smoke run for CI: one short round after a short warm-up.
     timings: quick
-      ? { warmupSeconds: 1, durationSeconds: 3, rounds: 1, connections: 32 }
-      : { warmupSeconds: 5, durationSeconds: 10, rounds: 3, connections: 32 },
+      ? { warmupSeconds: 1, durationSeconds: 3, rounds: 1, connections: 32, floorSeconds: 1 }
+      : { warmupSeconds: 5, durationSeconds: 10, rounds: 3, connections: 32, floorSeconds: 5 },
     command: ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' '),
   };
 }

@@ -1,6 +1,7 @@
 /** Renders the results as the markdown written to docs/benchmarks.md (and printed). */
 import { median, type Measurement } from './measure.js';
 import type { SqlCount } from './sql-count.js';
+import type { SqlFloor } from './sql-floor.js';
 import { WORKLOADS, type WorkloadId } from './workloads.js';
 
 export type ServerId = 'ours-zero' | 'ours-jwt' | 'ours-key' | 'ours-jwt-w2' | 'yoga' | 'yoga-jit' | 'apollo' | 'mercurius' | 'constant';
@@ -31,6 +32,8 @@ export interface ReportInput {
   dataset: string;
   results: Results;
   sql: SqlCount[];
+  /** The SQL floor of W2 and W3 (sql-floor.ts); empty when not measured. */
+  floor: SqlFloor[];
   workers: string;
   soak: string;
   notes: string[];
@@ -130,6 +133,47 @@ function sqlTable(sql: SqlCount[]): string[] {
   return lines;
 }
 
+function cpuOf(results: Results, server: ServerId, id: WorkloadId): number | null {
+  return results.get(server)?.get(id)?.cpuUs ?? null;
+}
+
+/** The SQL floor of each replayed request, and what it leaves for 3 × Apollo Server. */
+export function floorSection(floor: readonly SqlFloor[], results: Results): string[] {
+  if (floor.length === 0) return ['Not measured in this run.'];
+  const of = (identity: string, id: WorkloadId) => floor.find((f) => f.identity === identity && f.workload === id) ?? null;
+  const who = (identity: string) => (identity === 'zero-auth' ? "zero-auth (LOCAL_ADMIN: the peers' statements)" : `ours, ${identity}`);
+  const lines = [
+    "The statements of one steady-state request (those listed above, with their parameters) replayed in a fresh process pinned to the server's core, through the driver every server here uses (Kysely over the prepared-statement cache), one request after another, in five slices taken in turn: that process's CPU time per request in its cheapest slice. No server that runs these statements can spend less on the request.",
+    '',
+    '| workload | identity | statements | replays | SQL floor, CPU µs/req |',
+    '|---|---|--:|--:|--:|',
+    ...floor.map((f) => `| ${f.workload} | ${who(f.identity)} | ${f.statements} | ${fmt(f.iterations)} | ${fmt(f.cpuUs)} |`),
+    '',
+    "What that leaves for the 3 × Apollo Server target, in CPU time per request (whose ratios agree with the req/s ones above): ours may spend at most a third of Apollo's time, its floor included. The rest is a server's CPU time per request minus the floor of the statements it runs (the peers run the zero-auth ones).",
+    '',
+    "| workload | Apollo, µs/req | ours ÷ Apollo at best (Apollo ÷ ours' floor) | 3 × Apollo: ours at most, µs | of which left above the floor, µs | the rest, measured, µs: ours (JWT) · Mercurius + JIT · Apollo |",
+    '|---|--:|--:|--:|--:|---|',
+  ];
+  for (const id of ['W2', 'W3'] as const) {
+    const ours = of('JWT', id);
+    const peers = of('zero-auth', id);
+    const apollo = cpuOf(results, 'apollo', id);
+    if (!ours || apollo === null) {
+      lines.push(`| ${id} | ${apollo === null ? '—' : fmt(apollo)} | — | — | — | — |`);
+      continue;
+    }
+    const rest = (cpuUs: number | null, f: SqlFloor | null) => (cpuUs === null || f === null ? '—' : fmt(cpuUs - f.cpuUs));
+    const measured = [rest(cpuOf(results, 'ours-jwt', id), ours), rest(cpuOf(results, 'mercurius', id), peers), rest(apollo, peers)];
+    lines.push(`| ${id} | ${fmt(apollo)} | ${fmt(apollo / ours.cpuUs, 2)}× | ${fmt(apollo / 3)} | ${fmt(apollo / 3 - ours.cpuUs)} | ${measured.join(' · ')} |`);
+  }
+  const oursW1 = cpuOf(results, 'ours-jwt', 'W1');
+  const mercuriusW1 = cpuOf(results, 'mercurius', 'W1');
+  if (oursW1 !== null && mercuriusW1 !== null) {
+    lines.push('', `For scale: W1 runs no statement, and its whole request costs ours (JWT) ${fmt(oursW1)} µs and Mercurius + JIT ${fmt(mercuriusW1)} µs.`);
+  }
+  return lines;
+}
+
 export function renderReport(input: ReportInput): string {
   return [
     '# Benchmarks',
@@ -169,6 +213,10 @@ export function renderReport(input: ReportInput): string {
     '## SQL statements per request (counted with `onQuery`, our server in-process)',
     '',
     ...sqlTable(input.sql),
+    '',
+    '## The SQL floor: what the statements alone cost',
+    '',
+    ...floorSection(input.floor, input.results),
     '',
     '## Scale: SKILLMEAT_WORKERS',
     '',

@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [-- --soak] [-- --profile]`: seeds one SQLite file, counts SQL
- * statements per request, then starts each server one after another (ours zero-auth, ours with
+ * statements per request and replays them alone for the SQL floor (sql-floor.ts), then starts each server one after another (ours zero-auth, ours with
  * auth, bare Yoga ± JIT, Apollo Server, Mercurius + JIT, a constant node:http) and measures the
  * workloads with a separately pinned load generator, one round per server in each of 3 passes.
  * The full run writes docs/benchmarks.md and prints it; --quick, --only and --workloads only print.
@@ -22,6 +22,7 @@ import { ARTIFACT_COUNT, COLLECTION_COUNT, JWT_USER, seedDatabase, USER_COUNT } 
 import { startServer, type ProcessId, type StartOptions } from './servers.js';
 import { runSoak, serverProcessCount, workersLine } from './soak.js';
 import { countStatements, createApiKey } from './sql-count.js';
+import { floorSets, measureSqlFloor } from './sql-floor.js';
 import { WORKLOADS, type WorkloadId } from './workloads.js';
 
 interface Step {
@@ -124,6 +125,8 @@ async function main(options: Options): Promise<void> {
 
     const sql = await countStatements(seeded, tmp, { env: authEnv, jwt, patSecret });
     log('counted SQL statements per request');
+    const floor = await measureSqlFloor(seeded, tmp, floorSets(sql), options.timings.floorSeconds);
+    log(`SQL floor (statements alone, CPU µs per request): ${floor.map((f) => `${f.identity} ${f.workload} ${f.cpuUs.toFixed(0)}`).join(', ')}`);
 
     // Each round is a pass over every server, each started afresh: drift of a shared machine
     // then falls on every server alike, and each median spans several processes of a server
@@ -186,6 +189,7 @@ async function main(options: Options): Promise<void> {
       dataset: `one SQLite file (copied per server): 2 teams, ${USER_COUNT} users, ${ARTIFACT_COUNT} artifacts, ${COLLECTION_COUNT} collections × 20 artifacts`,
       results,
       sql,
+      floor,
       workers,
       soak,
       notes: [

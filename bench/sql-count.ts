@@ -20,6 +20,13 @@ export interface SqlCount {
   perRequest: number;
   /** The statements of one steady-state request, shortened. */
   statements: string[];
+  /** The same statements whole, with their parameters: what bench/sql-floor.ts replays. */
+  replay: ReplayStatement[];
+}
+
+export interface ReplayStatement {
+  sql: string;
+  parameters: unknown[];
 }
 
 export interface AuthEnv {
@@ -36,7 +43,8 @@ const COUNTED: [string, Workload][] = [
   ['W3, 50 × 20', W3_WIDE],
 ];
 
-const shorten = (sql: string) => {
+/** A statement on one line, cut to 110 characters, as the report lists it. */
+export const shorten = (sql: string) => {
   const flat = sql.replace(/\s+/g, ' ').trim();
   return flat.length > 110 ? `${flat.slice(0, 107)}…` : flat;
 };
@@ -48,8 +56,11 @@ interface Identity {
 }
 
 async function countFor(config: Config, identities: (url: string) => Promise<Identity[]>) {
-  const statements: string[] = [];
-  const app = await startApp(config, { logger: createLogger('silent'), onQuery: (sql) => statements.push(sql) });
+  const statements: ReplayStatement[] = [];
+  const app = await startApp(config, {
+    logger: createLogger('silent'),
+    onQuery: (sql, parameters) => statements.push({ sql, parameters: [...parameters] }),
+  });
   const counts: SqlCount[] = [];
   try {
     const url = `${app.url}/graphql`;
@@ -63,12 +74,19 @@ async function countFor(config: Config, identities: (url: string) => Promise<Ide
         };
         const first = (await run()).length;
         let total = 0;
-        let last: string[] = [];
+        let last: ReplayStatement[] = [];
         for (let i = 0; i < REPEAT; i++) {
           last = await run();
           total += last.length;
         }
-        counts.push({ identity: identity.name, workload: id, first, perRequest: total / REPEAT, statements: last.map(shorten) });
+        counts.push({
+          identity: identity.name,
+          workload: id,
+          first,
+          perRequest: total / REPEAT,
+          statements: last.map((s) => shorten(s.sql)),
+          replay: last,
+        });
       }
     }
   } finally {

@@ -1,0 +1,77 @@
+/**
+ * The SQL floor: what the statements of one request cost on their own. The statements that one
+ * steady-state request ran (captured with their parameters by sql-count.ts) are replayed in a
+ * fresh process pinned to the server's core (bench/sql-floor-child.ts), through the driver every
+ * server here uses (createDatabase: Kysely's SQLite driver over the prepared-statement cache),
+ * one request's statements after another, and that process's CPU time per request is read.
+ *
+ * A server that runs these statements cannot spend less CPU time on the request than this, so a
+ * peer's CPU time per request ÷ our floor is the highest ours ÷ that peer could reach were
+ * everything else ours does free. The report (report.ts) sets it against the 3 × Apollo target.
+ */
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './options.js';
+import { SERVER_CORE, spawnChild, stopChild } from './processes.js';
+import type { ReplayStatement, SqlCount } from './sql-count.js';
+
+/** One request's statements, to replay. */
+export interface FloorSet {
+  identity: string;
+  workload: string;
+  statements: ReplayStatement[];
+}
+
+export interface SqlFloor {
+  identity: string;
+  workload: string;
+  statements: number;
+  /** CPU time (user + system, the whole replaying process) per replayed request, in µs, in the cheapest of five slices. */
+  cpuUs: number;
+  /** How many times the request's statements were replayed in the measured slices. */
+  iterations: number;
+}
+
+/** What the child is given (as JSON). */
+export interface FloorInput {
+  db: string;
+  seconds: number;
+  sets: FloorSet[];
+}
+
+/** The identities whose statements are replayed: ours with the JWT (the targets' row) and zero-auth, whose LOCAL_ADMIN statements are the peers'. */
+export const FLOOR_IDENTITIES = ['JWT', 'zero-auth'] as const;
+const FLOOR_WORKLOADS = ['W2', 'W3'];
+
+export function floorSets(counts: readonly SqlCount[]): FloorSet[] {
+  return counts
+    .filter((c) => (FLOOR_IDENTITIES as readonly string[]).includes(c.identity) && FLOOR_WORKLOADS.includes(c.workload))
+    .map((c) => ({ identity: c.identity, workload: c.workload, statements: c.replay }));
+}
+
+/** Replays each set for `seconds` in all (after a quarter of that as warm-up) on a fresh copy of `seeded`. */
+export async function measureSqlFloor(seeded: string, tmp: string, sets: FloorSet[], seconds: number): Promise<SqlFloor[]> {
+  const db = join(tmp, 'sql-floor.db');
+  for (const suffix of ['-wal', '-shm']) rmSync(`${db}${suffix}`, { force: true });
+  copyFileSync(seeded, db);
+  const inputPath = join(tmp, 'sql-floor-input.json');
+  const outputPath = join(tmp, 'sql-floor-output.json');
+  rmSync(outputPath, { force: true });
+  const input: FloorInput = { db, seconds, sets };
+  writeFileSync(inputPath, JSON.stringify(input));
+  const child = spawnChild('sql-floor', [process.execPath, '--import', 'tsx', 'bench/sql-floor-child.ts', inputPath, outputPath], {
+    cwd: ROOT,
+    cpus: String(SERVER_CORE),
+  });
+  const budgetMs = sets.length * (seconds * 1.25 + 5) * 1000 + 30_000;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void stopChild(child, 1_000);
+  }, budgetMs);
+  const how = await child.exited;
+  clearTimeout(timer);
+  if (timedOut) throw new Error(`the SQL floor replay took over ${Math.round(budgetMs / 1000)} s and was stopped: ${child.output()}`);
+  if (how !== '0') throw new Error(`the SQL floor replay failed (exit ${how}): ${child.output()}`);
+  return JSON.parse(readFileSync(outputPath, 'utf8')) as SqlFloor[];
+}

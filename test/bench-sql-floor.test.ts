@@ -1,0 +1,117 @@
+/**
+ * The bench's SQL floor (bench/sql-floor.ts): the statements one request ran, counted in-process
+ * by sql-count.ts, are replayed whole (SQL and parameters) by a real child process on a real
+ * copy of the seeded SQLite file; a statement that reads nothing is refused rather than timed;
+ * and the report works out what the floor leaves for the 3 × Apollo target from the figures.
+ * No timing is asserted: only that the replay ran and measured something.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startIssuer, type BenchIssuer } from '../bench/jwks.js';
+import type { Measurement } from '../bench/measure.js';
+import { floorSection, type Results, type ServerId } from '../bench/report.js';
+import { JWT_USER, seedDatabase } from '../bench/seed.js';
+import { countStatements, shorten, type SqlCount } from '../bench/sql-count.js';
+import { floorSets, measureSqlFloor, type SqlFloor } from '../bench/sql-floor.js';
+import type { WorkloadId } from '../bench/workloads.js';
+
+describe('bench SQL floor, replayed', () => {
+  let tmp = '';
+  let seeded = '';
+  let issuer: BenchIssuer;
+  let counts: SqlCount[] = [];
+
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'skillmeat-floor-test-'));
+    seeded = join(tmp, 'seed.db');
+    await seedDatabase(seeded);
+    issuer = await startIssuer();
+    const env = {
+      SKILLMEAT_AUTH_ENABLED: 'true',
+      SKILLMEAT_AUTH_PROVIDER: 'clerk',
+      CLERK_JWKS_URL: issuer.jwksUrl,
+      CLERK_ISSUER: issuer.issuer,
+      SKILLMEAT_ENTERPRISE_PAT_SECRET: 'floor-test-enterprise-secret-0123456789',
+    };
+    counts = await countStatements(seeded, tmp, { env, jwt: await issuer.sign(JWT_USER), patSecret: env.SKILLMEAT_ENTERPRISE_PAT_SECRET });
+  }, 60_000);
+
+  afterAll(async () => {
+    await issuer?.close();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('keeps each counted request whole, parameters included', () => {
+    for (const c of counts) {
+      expect(c.replay.length).toBe(c.statements.length);
+      expect(c.replay.map((s) => shorten(s.sql))).toEqual(c.statements);
+    }
+    const jwtW3 = counts.find((c) => c.identity === 'JWT' && c.workload === 'W3')!;
+    const zeroW3 = counts.find((c) => c.identity === 'zero-auth' && c.workload === 'W3')!;
+    // The JWT's statements carry its team for the tenancy predicate; zero-auth (LOCAL_ADMIN) sees every team.
+    expect(jwtW3.replay.some((s) => s.parameters.includes(JWT_USER.org_id))).toBe(true);
+    expect(zeroW3.replay.some((s) => s.parameters.includes(JWT_USER.org_id))).toBe(false);
+  });
+
+  it('replays W2 and W3 of ours with the JWT and of zero-auth in a child process, each request as counted', async () => {
+    const sets = floorSets(counts);
+    expect(sets.map((s) => `${s.identity} ${s.workload}`).sort()).toEqual(['JWT W2', 'JWT W3', 'zero-auth W2', 'zero-auth W3']);
+    const floor = await measureSqlFloor(seeded, tmp, sets, 0.2);
+    expect(floor.map((f) => `${f.identity} ${f.workload}`)).toEqual(sets.map((s) => `${s.identity} ${s.workload}`));
+    for (const f of floor) {
+      const counted = counts.find((c) => c.identity === f.identity && c.workload === f.workload)!;
+      expect(f.statements).toBe(counted.perRequest);
+      expect(f.iterations).toBeGreaterThan(0);
+      expect(f.cpuUs).toBeGreaterThan(0);
+    }
+  }, 60_000);
+
+  it('refuses to time a statement that reads no row', async () => {
+    const sets = [{ identity: 'JWT', workload: 'W2', statements: [{ sql: 'select id from artifacts where id = ?', parameters: [-1] }] }];
+    await expect(measureSqlFloor(seeded, tmp, sets, 0.2)).rejects.toThrow(/statement 1 read no row/);
+  }, 60_000);
+});
+
+describe('bench SQL floor, reported', () => {
+  const measurement = (cpuUs: number | null): Measurement => ({ rps: 1, p50: 1, p99: 1, cpuUs, rounds: [] });
+  const results = (cpu: Partial<Record<ServerId, Partial<Record<WorkloadId, number | null>>>>): Results =>
+    new Map(
+      Object.entries(cpu).map(([server, byWorkload]) => [
+        server as ServerId,
+        new Map(Object.entries(byWorkload).map(([id, us]) => [id as WorkloadId, measurement(us ?? null)])),
+      ]),
+    );
+  const floor: SqlFloor[] = [
+    { identity: 'JWT', workload: 'W2', statements: 2, cpuUs: 200, iterations: 100 },
+    { identity: 'JWT', workload: 'W3', statements: 3, cpuUs: 550, iterations: 100 },
+    { identity: 'zero-auth', workload: 'W2', statements: 2, cpuUs: 180, iterations: 100 },
+    { identity: 'zero-auth', workload: 'W3', statements: 3, cpuUs: 500, iterations: 100 },
+  ];
+
+  it('works out the best ratio, the budget for 3 × Apollo and each server above its floor', () => {
+    const lines = floorSection(
+      floor,
+      results({
+        'ours-jwt': { W1: 75, W2: 600, W3: 1_100 },
+        mercurius: { W1: 26, W2: 480, W3: 930 },
+        apollo: { W2: 1_500, W3: 1_800 },
+      }),
+    );
+    // W2: 1,500 ÷ 200 = 7.5×; a third of Apollo is 500, 300 above ours' floor; the rest 400 · 300 · 1,320.
+    expect(lines).toContain('| W2 | 1,500 | 7.50× | 500 | 300 | 400 · 300 · 1,320 |');
+    // W3: 1,800 ÷ 550 = 3.27×; a third is 600, 50 above the floor; the rest 550 · 430 · 1,300.
+    expect(lines).toContain('| W3 | 1,800 | 3.27× | 600 | 50 | 550 · 430 · 1,300 |');
+    expect(lines).toContain('| W3 | zero-auth (LOCAL_ADMIN: the peers\' statements) | 3 | 100 | 500 |');
+    expect(lines.at(-1)).toBe('For scale: W1 runs no statement, and its whole request costs ours (JWT) 75 µs and Mercurius + JIT 26 µs.');
+  });
+
+  it('shows a floor above a third of Apollo as a negative budget, and dashes where a figure is missing', () => {
+    const lines = floorSection(floor, results({ 'ours-jwt': { W3: 1_100 }, apollo: { W2: null, W3: 1_500 } }));
+    expect(lines).toContain('| W3 | 1,500 | 2.73× | 500 | -50 | 550 · — · 1,000 |');
+    expect(lines).toContain('| W2 | — | — | — | — | — |');
+    expect(lines.some((l) => l.startsWith('For scale'))).toBe(false);
+    expect(floorSection([], results({}))).toEqual(['Not measured in this run.']);
+  });
+});
