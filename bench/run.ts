@@ -1,8 +1,9 @@
 /**
- * `npm run bench [-- --quick] [-- --soak] [-- --profile]`: seeds one SQLite file, counts SQL
- * statements per request and replays them alone for the SQL floor (sql-floor.ts), then starts each server one after another (ours zero-auth, ours with
- * auth, bare Yoga ± JIT, Apollo Server, Mercurius + JIT, a constant node:http) and measures the
- * workloads with a separately pinned load generator, one round per server in each of 3 passes.
+ * `npm run bench [-- --quick] [-- --soak] [-- --profile]`: seeds one SQLite file and counts SQL
+ * statements per request; then, in each of 3 passes, replays those statements alone (the SQL
+ * floor, sql-floor.ts) and starts each server one after another (ours zero-auth, ours with auth,
+ * bare Yoga ± JIT, Apollo Server, Mercurius + JIT, a constant node:http), measuring one round of
+ * the workloads per server with a separately pinned load generator.
  * The full run writes docs/benchmarks.md and prints it; --quick, --only and --workloads only print.
  * `--serve <process>` starts one of the servers and leaves it running for another load generator.
  */
@@ -22,7 +23,7 @@ import { ARTIFACT_COUNT, COLLECTION_COUNT, JWT_USER, seedDatabase, USER_COUNT } 
 import { startServer, type ProcessId, type StartOptions } from './servers.js';
 import { runSoak, serverProcessCount, workersLine } from './soak.js';
 import { countStatements, createApiKey } from './sql-count.js';
-import { floorSets, measureSqlFloor } from './sql-floor.js';
+import { combineFloorRuns, floorSets, measureSqlFloor, type FloorRun } from './sql-floor.js';
 import { WORKLOADS, type WorkloadId } from './workloads.js';
 
 interface Step {
@@ -125,8 +126,6 @@ async function main(options: Options): Promise<void> {
 
     const sql = await countStatements(seeded, tmp, { env: authEnv, jwt, patSecret });
     log('counted SQL statements per request');
-    const floor = await measureSqlFloor(seeded, tmp, floorSets(sql), options.timings.floorSeconds);
-    log(`SQL floor (statements alone, CPU µs per request): ${floor.map((f) => `${f.identity} ${f.workload} ${f.cpuUs.toFixed(0)}`).join(', ')}`);
 
     // Each round is a pass over every server, each started afresh: drift of a shared machine
     // then falls on every server alike, and each median spans several processes of a server
@@ -135,8 +134,12 @@ async function main(options: Options): Promise<void> {
     const perPass: Timings = { ...options.timings, rounds: 1 };
     const steps = selected(plan(options.quick), options);
     const rounds = new Map<string, { result: ServerId; id: WorkloadId; rounds: RoundResult[] }>();
+    const floorRuns: FloorRun[][] = [];
     let workerProcesses: number | null = null;
     for (let pass = 1; pass <= passes; pass++) {
+      const floorRun = await measureSqlFloor(seeded, tmp, floorSets(sql), options.timings.floorSeconds);
+      floorRuns.push(floorRun);
+      log(`pass ${pass}/${passes}: SQL floor, CPU µs per request: ${floorRun.map((f) => `${f.identity} ${f.workload} ${f.cpuUs.toFixed(0)}`).join(', ')}`);
       for (const step of steps) {
         const server = await startServer(step.process, { ...start, constantBody: join(tmp, 'w2-body.json') });
         try {
@@ -162,6 +165,7 @@ async function main(options: Options): Promise<void> {
         }
       }
     }
+    const floor = combineFloorRuns(floorRuns);
     const results: Results = new Map();
     for (const { result, id, rounds: all } of rounds.values()) {
       const m = summarise(all);

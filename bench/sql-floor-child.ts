@@ -3,14 +3,15 @@
  * `node --import tsx bench/sql-floor-child.ts <input.json> <output.json>`. For each set, every
  * statement is checked to read at least one row (a statement that reads nothing would make the
  * floor meaningless). After a warm-up over every set, each set is replayed in a loop for a fifth
- * of its time, in turn with the others, five times; the process's CPU time per replay in the
- * cheapest of those slices is written out.
+ * of its time, in turn with the others, five times; the median of the process's CPU time per
+ * replay over those slices is written out.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { CompiledQuery } from 'kysely';
 import { createDatabase } from '../src/db/database.js';
-import type { FloorInput, SqlFloor } from './sql-floor.js';
+import { median } from './measure.js';
+import type { FloorInput, FloorRun } from './sql-floor.js';
 
 /** A bound on the loop whatever the clock says. */
 const MAX_ITERATIONS = 1_000_000;
@@ -19,11 +20,7 @@ const [inputPath, outputPath] = process.argv.slice(2);
 if (!inputPath || !outputPath) throw new Error('usage: node --import tsx bench/sql-floor-child.ts <input.json> <output.json>');
 const input = JSON.parse(readFileSync(inputPath, 'utf8')) as FloorInput;
 const database = createDatabase({ dialect: 'sqlite', url: input.db });
-/**
- * Each set is timed in this many slices, taken in turn with the other sets'. The cheapest slice
- * is kept: slices of the same work differ by 10–20 % on a shared machine (GC, the host), and a
- * floor should not be raised by that noise.
- */
+/** Each set is timed in this many slices, taken in turn with the other sets'; the median slice is kept. */
 const SLICES = 5;
 
 try {
@@ -57,11 +54,11 @@ try {
   for (let slice = 0; slice < SLICES; slice++) {
     for (const [i, { queries }] of replays.entries()) slices[i]!.push(await timed(queries, (input.seconds * 1000) / SLICES));
   }
-  const results: SqlFloor[] = replays.map(({ set, queries }, i) => ({
+  const results: FloorRun[] = replays.map(({ set, queries }, i) => ({
     identity: set.identity,
     workload: set.workload,
     statements: queries.length,
-    cpuUs: Math.min(...slices[i]!.map((s) => s.cpuUs)),
+    cpuUs: median(slices[i]!.map((s) => s.cpuUs)),
     iterations: slices[i]!.reduce((sum, s) => sum + s.iterations, 0),
   }));
   writeFileSync(outputPath, JSON.stringify(results));

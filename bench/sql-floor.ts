@@ -3,7 +3,9 @@
  * steady-state request ran (captured with their parameters by sql-count.ts) are replayed in a
  * fresh process pinned to the server's core (bench/sql-floor-child.ts), through the driver every
  * server here uses (createDatabase: Kysely's SQLite driver over the prepared-statement cache),
- * one request's statements after another, and that process's CPU time per request is read.
+ * one request's statements after another, and that process's CPU time per request is read. It
+ * runs once in every pass of the bench, beside the servers' rounds, so a host that changes speed
+ * during the run moves the floor as it moves the servers; the median of the passes is reported.
  *
  * A server that runs these statements cannot spend less CPU time on the request than this, so a
  * peer's CPU time per request ÷ our floor is the highest ours ÷ that peer could reach were
@@ -11,6 +13,7 @@
  */
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { median } from './measure.js';
 import { ROOT } from './options.js';
 import { SERVER_CORE, spawnChild, stopChild } from './processes.js';
 import type { ReplayStatement, SqlCount } from './sql-count.js';
@@ -22,14 +25,36 @@ export interface FloorSet {
   statements: ReplayStatement[];
 }
 
-export interface SqlFloor {
+/** One replay run of a set (one child process). */
+export interface FloorRun {
   identity: string;
   workload: string;
   statements: number;
-  /** CPU time (user + system, the whole replaying process) per replayed request, in µs, in the cheapest of five slices. */
+  /** CPU time (user + system, the whole replaying process) per replayed request, in µs: the median of five slices. */
   cpuUs: number;
   /** How many times the request's statements were replayed in the measured slices. */
   iterations: number;
+}
+
+/** A set's runs, one per pass of the bench, combined as the servers' rounds are: the median. */
+export interface SqlFloor extends FloorRun {
+  /** Each run's CPU µs per request, in pass order. */
+  runs: number[];
+}
+
+export function combineFloorRuns(passes: readonly FloorRun[][]): SqlFloor[] {
+  const first = passes[0] ?? [];
+  return first.map((set) => {
+    const runs = passes.map((pass) => pass.find((r) => r.identity === set.identity && r.workload === set.workload));
+    if (runs.some((r) => r === undefined)) throw new Error(`the SQL floor of ${set.identity} ${set.workload} is missing from a pass`);
+    const found = runs as FloorRun[];
+    return {
+      ...set,
+      cpuUs: median(found.map((r) => r.cpuUs)),
+      iterations: found.reduce((sum, r) => sum + r.iterations, 0),
+      runs: found.map((r) => r.cpuUs),
+    };
+  });
 }
 
 /** What the child is given (as JSON). */
@@ -50,7 +75,7 @@ export function floorSets(counts: readonly SqlCount[]): FloorSet[] {
 }
 
 /** Replays each set for `seconds` in all (after a quarter of that as warm-up) on a fresh copy of `seeded`. */
-export async function measureSqlFloor(seeded: string, tmp: string, sets: FloorSet[], seconds: number): Promise<SqlFloor[]> {
+export async function measureSqlFloor(seeded: string, tmp: string, sets: FloorSet[], seconds: number): Promise<FloorRun[]> {
   const db = join(tmp, 'sql-floor.db');
   for (const suffix of ['-wal', '-shm']) rmSync(`${db}${suffix}`, { force: true });
   copyFileSync(seeded, db);
@@ -73,5 +98,5 @@ export async function measureSqlFloor(seeded: string, tmp: string, sets: FloorSe
   clearTimeout(timer);
   if (timedOut) throw new Error(`the SQL floor replay took over ${Math.round(budgetMs / 1000)} s and was stopped: ${child.output()}`);
   if (how !== '0') throw new Error(`the SQL floor replay failed (exit ${how}): ${child.output()}`);
-  return JSON.parse(readFileSync(outputPath, 'utf8')) as SqlFloor[];
+  return JSON.parse(readFileSync(outputPath, 'utf8')) as FloorRun[];
 }

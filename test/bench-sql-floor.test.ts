@@ -2,7 +2,8 @@
  * The bench's SQL floor (bench/sql-floor.ts): the statements one request ran, counted in-process
  * by sql-count.ts, are replayed whole (SQL and parameters) by a real child process on a real
  * copy of the seeded SQLite file; a statement that reads nothing is refused rather than timed;
- * and the report works out what the floor leaves for the 3 × Apollo target from the figures.
+ * one run per pass is combined as the servers' rounds are; and the report works out what the floor
+ * leaves for the 3 × Apollo target from the figures.
  * No timing is asserted: only that the replay ran and measured something.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +15,7 @@ import type { Measurement } from '../bench/measure.js';
 import { floorSection, type Results, type ServerId } from '../bench/report.js';
 import { JWT_USER, seedDatabase } from '../bench/seed.js';
 import { countStatements, shorten, type SqlCount } from '../bench/sql-count.js';
-import { floorSets, measureSqlFloor, type SqlFloor } from '../bench/sql-floor.js';
+import { combineFloorRuns, floorSets, measureSqlFloor, type FloorRun, type SqlFloor } from '../bench/sql-floor.js';
 import type { WorkloadId } from '../bench/workloads.js';
 
 describe('bench SQL floor, replayed', () => {
@@ -84,11 +85,25 @@ describe('bench SQL floor, reported', () => {
       ]),
     );
   const floor: SqlFloor[] = [
-    { identity: 'JWT', workload: 'W2', statements: 2, cpuUs: 200, iterations: 100 },
-    { identity: 'JWT', workload: 'W3', statements: 3, cpuUs: 550, iterations: 100 },
-    { identity: 'zero-auth', workload: 'W2', statements: 2, cpuUs: 180, iterations: 100 },
-    { identity: 'zero-auth', workload: 'W3', statements: 3, cpuUs: 500, iterations: 100 },
+    { identity: 'JWT', workload: 'W2', statements: 2, cpuUs: 200, iterations: 300, runs: [190, 200, 230] },
+    { identity: 'JWT', workload: 'W3', statements: 3, cpuUs: 550, iterations: 300, runs: [550, 540, 600] },
+    { identity: 'zero-auth', workload: 'W2', statements: 2, cpuUs: 180, iterations: 300, runs: [180, 180, 180] },
+    { identity: 'zero-auth', workload: 'W3', statements: 3, cpuUs: 500, iterations: 300, runs: [510, 490, 500] },
   ];
+
+  it('combines one run per pass as the servers\' rounds are: the median, every run shown', () => {
+    const run = (identity: string, workload: string, cpuUs: number): FloorRun => ({ identity, workload, statements: 3, cpuUs, iterations: 10 });
+    const combined = combineFloorRuns([
+      [run('JWT', 'W3', 600), run('zero-auth', 'W3', 500)],
+      [run('zero-auth', 'W3', 520), run('JWT', 'W3', 540)],
+      [run('JWT', 'W3', 700), run('zero-auth', 'W3', 480)],
+    ]);
+    expect(combined).toEqual([
+      { identity: 'JWT', workload: 'W3', statements: 3, cpuUs: 600, iterations: 30, runs: [600, 540, 700] },
+      { identity: 'zero-auth', workload: 'W3', statements: 3, cpuUs: 500, iterations: 30, runs: [500, 520, 480] },
+    ]);
+    expect(() => combineFloorRuns([[run('JWT', 'W3', 600)], [run('JWT', 'W2', 600)]])).toThrow(/JWT W3 is missing from a pass/);
+  });
 
   it('works out the best ratio, the budget for 3 × Apollo and each server above its floor', () => {
     const lines = floorSection(
@@ -103,7 +118,7 @@ describe('bench SQL floor, reported', () => {
     expect(lines).toContain('| W2 | 1,500 | 7.50× | 500 | 300 | 400 · 300 · 1,320 |');
     // W3: 1,800 ÷ 550 = 3.27×; a third is 600, 50 above the floor; the rest 550 · 430 · 1,300.
     expect(lines).toContain('| W3 | 1,800 | 3.27× | 600 | 50 | 550 · 430 · 1,300 |');
-    expect(lines).toContain('| W3 | zero-auth (LOCAL_ADMIN: the peers\' statements) | 3 | 100 | 500 |');
+    expect(lines).toContain("| W3 | zero-auth (LOCAL_ADMIN: the peers' statements) | 3 | 300 | 510 / 490 / 500 | 500 |");
     expect(lines.at(-1)).toBe('For scale: W1 runs no statement, and its whole request costs ours (JWT) 75 µs and Mercurius + JIT 26 µs.');
   });
 
