@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadJob, LoadJobs, RoundResult } from './load.js';
 import { ROOT, type Timings } from './options.js';
-import { LOAD_CORE, PINNING, SERVER_CORE, spawnChild, stopChild } from './processes.js';
+import { LOAD_CORE, PINNING, runChild, SERVER_CORE } from './processes.js';
 import { JSON_HEADERS, requestBody, verify, type Workload } from './workloads.js';
 
 export interface Measurement {
@@ -65,16 +65,12 @@ export async function runLoad(planned: Planned[], bodies: (string | null)[], tim
   const spec: LoadJobs = { jobs, out: join(tmp, `load-${id}.out.json`) };
   const specPath = join(tmp, `load-${id}.json`);
   writeFileSync(specPath, JSON.stringify(spec));
-  const child = spawnChild('load generator', [process.execPath, '--import', 'tsx', 'bench/load.ts', specPath], {
+  await runChild('the load generator', [process.execPath, '--import', 'tsx', 'bench/load.ts', specPath], {
     cwd: ROOT,
     cpus: String(LOAD_CORE),
     echo: true,
+    budgetMs: jobs.length * (timings.warmupSeconds + timings.rounds * (timings.durationSeconds + 3)) * 1000 + 60_000,
   });
-  const budgetMs = jobs.length * (timings.warmupSeconds + timings.rounds * (timings.durationSeconds + 3)) * 1000 + 60_000;
-  const timer = setTimeout(() => void stopChild(child, 2_000), budgetMs);
-  const how = await child.exited;
-  clearTimeout(timer);
-  if (how !== '0') throw new Error(`the load generator failed (exit ${how}):\n${child.output()}`);
   return JSON.parse(readFileSync(spec.out, 'utf8')) as RoundResult[][];
 }
 

@@ -76,6 +76,23 @@ export function spawnChild(name: string, command: string[], options: SpawnOption
   return child;
 }
 
+/**
+ * Runs a child to its end: stopped once `budgetMs` has passed, and an error carrying its output
+ * unless it exits 0 in time.
+ */
+export async function runChild(name: string, command: string[], options: SpawnOptions & { budgetMs: number }): Promise<void> {
+  const child = spawnChild(name, command, options);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void stopChild(child, 2_000);
+  }, options.budgetMs);
+  const how = await child.exited;
+  clearTimeout(timer);
+  if (timedOut) throw new Error(`${name} took over ${Math.round(options.budgetMs / 1000)} s and was stopped:\n${child.output()}`);
+  if (how !== '0') throw new Error(`${name} failed (exit ${how}):\n${child.output()}`);
+}
+
 function signalGroup(child: Child, signal: NodeJS.Signals): void {
   try {
     process.kill(-child.pid, signal);

@@ -67,9 +67,13 @@ function rps(results: Results, server: ServerId, id: WorkloadId): number | null 
   return results.get(server)?.get(id)?.rps ?? null;
 }
 
+function cpuOf(results: Results, server: ServerId, id: WorkloadId): number | null {
+  return results.get(server)?.get(id)?.cpuUs ?? null;
+}
+
 /** Requests per CPU-second of the server: 1 / CPU time per request, so higher is better as for req/s. */
 function perCpuSecond(results: Results, server: ServerId, id: WorkloadId): number | null {
-  const cpuUs = results.get(server)?.get(id)?.cpuUs ?? null;
+  const cpuUs = cpuOf(results, server, id);
   return cpuUs === null || cpuUs <= 0 ? null : 1e6 / cpuUs;
 }
 
@@ -131,10 +135,6 @@ function sqlTable(sql: SqlCount[]): string[] {
     for (const s of c.statements) lines.push(`  - \`${s.replace(/`/g, "'")}\``);
   }
   return lines;
-}
-
-function cpuOf(results: Results, server: ServerId, id: WorkloadId): number | null {
-  return results.get(server)?.get(id)?.cpuUs ?? null;
 }
 
 /** The SQL floor of each replayed request, and what it leaves for 3 × Apollo Server. */

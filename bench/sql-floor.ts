@@ -15,7 +15,7 @@ import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { median } from './measure.js';
 import { ROOT } from './options.js';
-import { SERVER_CORE, spawnChild, stopChild } from './processes.js';
+import { runChild, SERVER_CORE } from './processes.js';
 import type { ReplayStatement, SqlCount } from './sql-count.js';
 
 /** One request's statements, to replay. */
@@ -65,7 +65,7 @@ export interface FloorInput {
 }
 
 /** The identities whose statements are replayed: ours with the JWT (the targets' row) and zero-auth, whose LOCAL_ADMIN statements are the peers'. */
-export const FLOOR_IDENTITIES = ['JWT', 'zero-auth'] as const;
+const FLOOR_IDENTITIES = ['JWT', 'zero-auth'] as const;
 const FLOOR_WORKLOADS = ['W2', 'W3'];
 
 export function floorSets(counts: readonly SqlCount[]): FloorSet[] {
@@ -84,19 +84,10 @@ export async function measureSqlFloor(seeded: string, tmp: string, sets: FloorSe
   rmSync(outputPath, { force: true });
   const input: FloorInput = { db, seconds, sets };
   writeFileSync(inputPath, JSON.stringify(input));
-  const child = spawnChild('sql-floor', [process.execPath, '--import', 'tsx', 'bench/sql-floor-child.ts', inputPath, outputPath], {
+  await runChild('the SQL floor replay', [process.execPath, '--import', 'tsx', 'bench/sql-floor-child.ts', inputPath, outputPath], {
     cwd: ROOT,
     cpus: String(SERVER_CORE),
+    budgetMs: sets.length * (seconds * 1.25 + 5) * 1000 + 30_000,
   });
-  const budgetMs = sets.length * (seconds * 1.25 + 5) * 1000 + 30_000;
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    void stopChild(child, 1_000);
-  }, budgetMs);
-  const how = await child.exited;
-  clearTimeout(timer);
-  if (timedOut) throw new Error(`the SQL floor replay took over ${Math.round(budgetMs / 1000)} s and was stopped: ${child.output()}`);
-  if (how !== '0') throw new Error(`the SQL floor replay failed (exit ${how}): ${child.output()}`);
   return JSON.parse(readFileSync(outputPath, 'utf8')) as FloorRun[];
 }
