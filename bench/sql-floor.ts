@@ -65,16 +65,16 @@ export interface FloorInput {
 }
 
 /** The identities whose statements are replayed: ours with the JWT (the targets' row) and zero-auth, whose LOCAL_ADMIN statements are the peers'. */
-const FLOOR_IDENTITIES = ['JWT', 'zero-auth'] as const;
-const FLOOR_WORKLOADS = ['W2', 'W3'];
+const FLOOR_IDENTITIES: readonly string[] = ['JWT', 'zero-auth'];
+const FLOOR_WORKLOADS: readonly string[] = ['W2', 'W3'];
 
 export function floorSets(counts: readonly SqlCount[]): FloorSet[] {
   return counts
-    .filter((c) => (FLOOR_IDENTITIES as readonly string[]).includes(c.identity) && FLOOR_WORKLOADS.includes(c.workload))
+    .filter((c) => FLOOR_IDENTITIES.includes(c.identity) && FLOOR_WORKLOADS.includes(c.workload))
     .map((c) => ({ identity: c.identity, workload: c.workload, statements: c.replay }));
 }
 
-/** Replays each set for `seconds` in all (after a quarter of that as warm-up) on a fresh copy of `seeded`. */
+/** Replays each set for `seconds` in all, after a warm-up of a quarter of `seconds` shared by the sets, on a fresh copy of `seeded`. */
 export async function measureSqlFloor(seeded: string, tmp: string, sets: FloorSet[], seconds: number): Promise<FloorRun[]> {
   const db = join(tmp, 'sql-floor.db');
   for (const suffix of ['-wal', '-shm']) rmSync(`${db}${suffix}`, { force: true });
