@@ -32,6 +32,8 @@ export interface AppOptions extends DatabaseOptions {
   jwks?: JwksOptions;
   /** False: every request goes through Yoga's fetch layer (see src/http/graphql-post.ts). */
   directGraphQLPost?: boolean;
+  /** False: every query through the resolvers (see src/plugins/sql-execution.ts). */
+  sqlExecution?: boolean;
 }
 
 export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -65,6 +67,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       logger,
       idp,
       ...(options.directGraphQLPost === undefined ? {} : { directGraphQLPost: options.directGraphQLPost }),
+      ...(options.sqlExecution === undefined ? {} : { sqlExecution: options.sqlExecution }),
     });
     await new Promise<void>((resolve, reject) => {
       server.http.once('error', reject);

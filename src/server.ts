@@ -17,6 +17,7 @@ import type { Logger } from './logger.js';
 import { ARMOR_LIMITS } from './plugins/armor-limits.js';
 import { useAuthStatus } from './plugins/auth-status.js';
 import { useCompiledExecution } from './plugins/compiled-execution.js';
+import { useSqlExecution } from './plugins/sql-execution.js';
 import { useInputErrorCodes } from './plugins/input-error-codes.js';
 import { maskUnexpectedError } from './plugins/mask-errors.js';
 import { useVersionEndpoint } from './plugins/version.js';
@@ -35,6 +36,11 @@ export interface ServerDeps {
    * fetch layer (default true; the tests turn it off to compare the two).
    */
   directGraphQLPost?: boolean;
+  /**
+   * Read queries the SQL path can answer answered by one SQLite statement (src/plugins/
+   * sql-execution.ts) rather than the resolvers (default true; PostgreSQL always uses the resolvers).
+   */
+  sqlExecution?: boolean;
 }
 
 /** What node:http hands Yoga with each request. */
@@ -48,9 +54,14 @@ export interface SkillmeatServer {
   yoga: YogaServerInstance<NodeServerContext, Context>;
   /** How many requests the direct path (src/http/graphql-post.ts) answered, for tests and debugging. */
   readonly directAnswers: () => number;
+  /** How many operations the SQL path (src/plugins/sql-execution.ts) answered. */
+  readonly sqlAnswers: () => number;
+  /** How many of those were written as the statement's JSON text (not parsed and stringified again). */
+  readonly sqlBodiesAsIs: () => number;
 }
 
-export function createServer({ config, database, authChain, logger, idp, directGraphQLPost = true }: ServerDeps): SkillmeatServer {
+export function createServer({ config, database, authChain, logger, idp, directGraphQLPost = true, sqlExecution = true }: ServerDeps): SkillmeatServer {
+  const sqlPath = useSqlExecution(sqlExecution && database.dialect === 'sqlite');
   const yoga = createYoga<NodeServerContext, Context>({
     schema: protectedSchema,
     graphqlEndpoint: '/graphql',
@@ -89,11 +100,12 @@ export function createServer({ config, database, authChain, logger, idp, directG
       EnvelopArmorPlugin(ARMOR_LIMITS),
       useInputErrorCodes(),
       useAuthStatus(),
+      sqlPath.plugin,
       useCompiledExecution(),
     ],
   });
 
   const direct = directGraphQLPost ? withDirectGraphQLPost(yoga, logger) : null;
   const http = createHttpServer(withRequestLog(logger, withBodyLimit(direct?.listener ?? yoga)));
-  return { http, yoga, directAnswers: () => direct?.answered() ?? 0 };
+  return { http, yoga, directAnswers: () => direct?.answered() ?? 0, sqlAnswers: sqlPath.answered, sqlBodiesAsIs: sqlPath.writtenAsIs };
 }

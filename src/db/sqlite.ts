@@ -28,8 +28,26 @@ export function openSqlite(path: string): SQLite.Database {
   sqlite.pragma('foreign_keys = ON');
   // SQLite's own lower() folds ASCII only; search must be case-insensitive for "Über" too.
   sqlite.function('lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value));
+  registerResponseFunctions(sqlite);
   optimizeSqlite(sqlite, { onOpen: true });
   return sqlite;
+}
+
+/**
+ * What the statements that build a response as JSON (src/db/json-response.ts) call: base64 of a
+ * text's UTF-8 bytes, as global ids and cursors are made, and an error that stops the statement
+ * when a stored value is not one GraphQL would serialize as it is (the caller then answers
+ * through the resolvers, which say what is wrong). NULL in, NULL out.
+ */
+function registerResponseFunctions(sqlite: SQLite.Database): void {
+  const base64 = (encoding: 'base64' | 'base64url') => (value: unknown) =>
+    value === null ? null : Buffer.from(String(value)).toString(encoding);
+  sqlite.function('skillmeat_base64', { deterministic: true }, base64('base64'));
+  sqlite.function('skillmeat_base64url', { deterministic: true }, base64('base64url'));
+  // Not deterministic, so SQLite never evaluates it ahead of the CASE branch it sits in.
+  sqlite.function('skillmeat_unanswerable', { deterministic: false }, (reason: unknown) => {
+    throw new Error(`not answerable in SQL: ${String(reason)}`);
+  });
 }
 
 /**

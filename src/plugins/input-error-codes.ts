@@ -46,7 +46,7 @@ export function useInputErrorCodes(): Plugin {
     onExecute() {
       return {
         onExecuteDone({ result, setResult }) {
-          if (isAsyncIterable(result) || result.data !== undefined || !result.errors) return;
+          if (isAsyncIterable(result) || !result.errors || result.data !== undefined) return;
           setResult({
             ...result,
             errors: result.errors.map((error) =>

@@ -30,6 +30,8 @@ export interface TestServerOptions {
   jwks?: JwksOptions;
   /** False: every request through Yoga's fetch layer (src/http/graphql-post.ts off). */
   directGraphQLPost?: boolean;
+  /** False: every query through the resolvers (src/plugins/sql-execution.ts off). */
+  sqlExecution?: boolean;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -44,6 +46,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       onQuery: (sql) => statements.push(sql),
       ...(options.jwks ? { jwks: options.jwks } : {}),
       ...(options.directGraphQLPost === undefined ? {} : { directGraphQLPost: options.directGraphQLPost }),
+      ...(options.sqlExecution === undefined ? {} : { sqlExecution: options.sqlExecution }),
     });
   } catch (error) {
     // A database made for this server alone is not left behind when it fails to start.
