@@ -137,14 +137,17 @@ function valueSql(value: ValueSql, row: string): RawBuilder<unknown> {
     }
     case 'datetime': {
       const column = sql.ref(`${row}.${value.column}`);
-      return sql`iif(typeof(${column}) = 'text' and ${column} glob ${sql.lit(CANONICAL_DATETIME)}, ${column}, ${unanswerable('datetime')})`;
+      // GLOB reads a number as its text, which cannot match; NULL does not match either.
+      return sql`iif(${column} glob ${sql.lit(CANONICAL_DATETIME)}, ${column}, ${unanswerable('datetime')})`;
     }
     case 'stringList': {
       const column = sql.ref(`${row}.${value.column}`);
       // Passed through as stored, so it must be what JSON.stringify writes: minified (json()
       // gives it back unchanged) and with no \u or \/ escape (JSON.stringify writes \u only
       // for control characters, and such a list is left to the resolvers too).
-      return sql`iif(typeof(${column}) = 'text' and json_valid(${column}) and json(${column}) = ${column} and instr(${column}, ${sql.lit('\\u')}) = 0 and instr(${column}, ${sql.lit('\\/')}) = 0 and json_type(${column}) = 'array' and not exists (select 1 from json_each(${column}) where type <> 'text'), json(${column}), ${unanswerable('string list')})`;
+      // json() stops the statement on text that is not JSON, and gives back anything else than
+      // text (a number, NULL) as something that is not equal to it.
+      return sql`iif(json(${column}) = ${column} and substr(${column}, 1, 1) = '[' and instr(${column}, ${sql.lit('\\u')}) = 0 and instr(${column}, ${sql.lit('\\/')}) = 0 and not exists (select 1 from json_each(${column}) where type <> 'text'), json(${column}), ${unanswerable('string list')})`;
     }
     case 'globalId':
       return sql`skillmeat_base64(${sql.lit(`${value.typename}:`)} || ${sql.ref(`${row}.id`)})`;
@@ -174,9 +177,10 @@ class ResponseSqlBuilder {
           case 'value':
             return [field.key, valueSql(field.value, row)];
           case 'owner': {
+            // The users row its connection joined (ownerJoin): null without an owner or when
+            // the owner's row is gone, as usersByIds answers.
             const user = `u${depth}`;
-            const object = this.row(field.user, user, depth + 1);
-            return [field.key, sql`json((select ${object} from users as ${sql.id(user)} where ${sql.ref(`${user}.id`)} = ${sql.ref(`${row}.owner_id`)}))`];
+            return [field.key, sql`iif(${sql.ref(`${user}.id`)} is null, null, ${this.row(field.user, user, depth + 1)})`];
           }
           case 'connection':
             return [field.key, sql`json(${this.connection(field.connection, row, depth + 1)})`];
@@ -185,9 +189,21 @@ class ResponseSqlBuilder {
     );
     // toArtifact parses every row's tags, asked for or not: a row whose tags are not JSON fails
     // the whole list there, so it must here too (the resolvers then answer, with their error).
-    if (plan.type !== 'Artifact') return object;
+    // (When the tags are asked for, their own check covers this.)
+    const readsTags = plan.fields.some((f) => f.kind === 'value' && f.value.kind === 'stringList');
+    if (plan.type !== 'Artifact' || readsTags) return object;
     const tags = sql.ref(`${row}.tags`);
-    return sql`iif(typeof(${tags}) = 'text' and json_valid(${tags}), ${object}, ${unanswerable('tags')})`;
+    return sql`iif(json_valid(${tags}), ${object}, ${unanswerable('tags')})`;
+  }
+
+  /** A page's rows joined with their owners' users rows (alias u<depth>) when a node asks for `owner`. */
+  private ownerJoin(plan: ConnectionPlan, depth: number): RawBuilder<unknown> {
+    const asksForOwner = plan.fields.some(
+      (f) => f.kind === 'edges' && f.edge.some((e) => e.kind === 'node' && e.node.fields.some((n) => n.kind === 'owner')),
+    );
+    if (!asksForOwner) return sql``;
+    const user = `u${depth}`;
+    return sql` left join users as ${sql.id(user)} on ${sql.ref(`${user}.id`)} = ${sql.ref(`r${depth}.owner_id`)}`;
   }
 
   /** The rows of one page: `limit` of them in id order, after the cursor, the viewer's only. */
@@ -263,7 +279,7 @@ class ResponseSqlBuilder {
     if (!readsRows) return sql`(select ${object})`;
     const rows = this.pageRows(plan, parentRow, depth, withPageInfo ? this.slot<number>(`fetch${plan.index}`) : pageLimit);
     const numbered = withPageInfo ? sql`(select q.*, row_number() over (order by q.id) as skillmeat_n from (${rows}) as q)` : sql`(${rows})`;
-    return sql`(select ${object} from ${numbered} as ${sql.id(r)})`;
+    return sql`(select ${object} from ${numbered} as ${sql.id(r)}${this.ownerJoin(plan, depth)})`;
   }
 
   response(plan: ResponsePlan): RawBuilder<{ data: string }> {
@@ -274,11 +290,18 @@ class ResponseSqlBuilder {
   }
 }
 
-/** What the SQL of a plan depends on: everything but the values that go in slots. */
+const shapeKeys = new WeakMap<ResponsePlan, string>();
+
+/** What the SQL of a plan depends on: everything but the values that go in slots (kept per plan, as plans are kept). */
 function shapeKey(plan: ResponsePlan): string {
-  return JSON.stringify(plan.fields, (key, value: unknown) =>
-    key === 'window' ? (value as PageWindow).afterId !== null : key === 'index' ? undefined : value,
-  );
+  let key = shapeKeys.get(plan);
+  if (key === undefined) {
+    key = JSON.stringify(plan.fields, (name, value: unknown) =>
+      name === 'window' ? (value as PageWindow).afterId !== null : name === 'index' ? undefined : value,
+    );
+    shapeKeys.set(plan, key);
+  }
+  return key;
 }
 
 /** The slot values of `plan`. */

@@ -39,11 +39,19 @@ export function openSqlite(path: string): SQLite.Database {
  * when a stored value is not one GraphQL would serialize as it is (the caller then answers
  * through the resolvers, which say what is wrong). NULL in, NULL out.
  */
+const NOT_ASCII = /[\u0080-\uffff]/;
+
 function registerResponseFunctions(sqlite: SQLite.Database): void {
-  const base64 = (encoding: 'base64' | 'base64url') => (value: unknown) =>
-    value === null ? null : Buffer.from(String(value)).toString(encoding);
-  sqlite.function('skillmeat_base64', { deterministic: true }, base64('base64'));
-  sqlite.function('skillmeat_base64url', { deterministic: true }, base64('base64url'));
+  // btoa is twice as fast as a Buffer for the short ASCII texts of ids and cursors (Latin-1 only).
+  const base64 = (value: unknown): string | null => {
+    if (value === null) return null;
+    const text = String(value);
+    return NOT_ASCII.test(text) ? Buffer.from(text).toString('base64') : btoa(text);
+  };
+  sqlite.function('skillmeat_base64', { deterministic: true }, base64);
+  sqlite.function('skillmeat_base64url', { deterministic: true }, (value: unknown) =>
+    value === null ? null : base64(value)!.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_'),
+  );
   // Not deterministic, so SQLite never evaluates it ahead of the CASE branch it sits in.
   sqlite.function('skillmeat_unanswerable', { deterministic: false }, (reason: unknown) => {
     throw new Error(`not answerable in SQL: ${String(reason)}`);

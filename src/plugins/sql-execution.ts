@@ -241,6 +241,42 @@ export function planResponse(
   }
 }
 
+/**
+ * Plans kept per document (Yoga's parser cache hands back the same DocumentNode for the same
+ * text), keyed by everything else a plan is made from: the operation name, the variables and
+ * every field of the Viewer, so a rule that came to read another one would still be keyed right.
+ */
+const MAX_PLANS_PER_DOCUMENT = 256;
+/** Longer keys (large variables) are planned every time rather than kept. */
+const MAX_PLAN_KEY_LENGTH = 4_096;
+const plansByDocument = new WeakMap<DocumentNode, Map<string, ResponsePlan | null>>();
+
+function planKey(operationName: string | null | undefined, variables: unknown, viewer: Viewer | null): string {
+  const who = viewer && [viewer.role, viewer.authMethod, viewer.userId, viewer.teamId, viewer.sessionId ?? null, [...viewer.scopes]];
+  return JSON.stringify([operationName ?? null, variables ?? null, who]);
+}
+
+/** planResponse, remembered. */
+function cachedPlan(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Readonly<Record<string, unknown>> | null | undefined,
+  viewer: Viewer | null,
+): ResponsePlan | null {
+  const key = planKey(operationName, variables, viewer);
+  if (key.length > MAX_PLAN_KEY_LENGTH) return planResponse(schema, document, operationName, variables, viewer);
+  let plans = plansByDocument.get(document);
+  if (!plans) plansByDocument.set(document, (plans = new Map()));
+  let plan = plans.get(key);
+  if (plan === undefined) {
+    plan = planResponse(schema, document, operationName, variables, viewer);
+    if (plans.size >= MAX_PLANS_PER_DOCUMENT) plans.clear();
+    plans.set(key, plan);
+  }
+  return plan;
+}
+
 export interface SqlExecution {
   plugin: Plugin<Context>;
   /** How many operations the SQL path answered, for tests and debugging. */
@@ -283,7 +319,7 @@ export function useSqlExecution(enabled: boolean): SqlExecution {
     onExecute({ args, setResultAndStopExecution }) {
       if (!enabled) return;
       const context = args.contextValue;
-      const plan = planResponse(args.schema, args.document, args.operationName, args.variableValues, context.viewer);
+      const plan = cachedPlan(args.schema, args.document, args.operationName, args.variableValues, context.viewer);
       if (!plan) return;
       return answerInSql(context.db, plan)
         .then((data) => {
