@@ -82,3 +82,6 @@ export function parseOptions(argv: readonly string[]): Options {
     command: ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' '),
   };
 }
+
+/** The counted identity whose statements are the peers': zero-auth through the resolvers (SKILLMEAT_SQL_EXECUTION=false). */
+export const PEERS_IDENTITY = 'peers';

@@ -1,5 +1,6 @@
 /** Renders the results as the markdown written to docs/benchmarks.md (and printed). */
 import { median, type Measurement } from './measure.js';
+import { PEERS_IDENTITY } from './options.js';
 import type { SqlCount } from './sql-count.js';
 import type { SqlFloor } from './sql-floor.js';
 import { WORKLOADS, type WorkloadId } from './workloads.js';
@@ -141,7 +142,7 @@ function sqlTable(sql: SqlCount[]): string[] {
 export function floorSection(floor: readonly SqlFloor[], results: Results): string[] {
   if (floor.length === 0) return ['Not measured in this run.'];
   const of = (identity: string, id: WorkloadId) => floor.find((f) => f.identity === identity && f.workload === id) ?? null;
-  const who = (identity: string) => (identity === 'zero-auth' ? "zero-auth (LOCAL_ADMIN: the peers' statements)" : `ours, ${identity}`);
+  const who = (identity: string) => (identity === PEERS_IDENTITY ? "the peers' (zero-auth through the resolvers, LOCAL_ADMIN)" : `ours, ${identity}`);
   const lines = [
     "The statements of one steady-state request (those listed above, with their parameters) replayed in a fresh process pinned to the server's core, through the driver every server here uses (Kysely over the prepared-statement cache), one request after another: that process's CPU time per request, the median of five slices taken in turn with the other requests'. It is measured once in every pass over the servers, so it shares their rounds' conditions, and the median of the passes is kept. No server that runs these statements can spend less on the request.",
     '',
@@ -149,14 +150,14 @@ export function floorSection(floor: readonly SqlFloor[], results: Results): stri
     '|---|---|--:|--:|--:|--:|',
     ...floor.map((f) => `| ${f.workload} | ${who(f.identity)} | ${f.statements} | ${fmt(f.iterations)} | ${f.runs.map((us) => fmt(us)).join(' / ')} | ${fmt(f.cpuUs)} |`),
     '',
-    "What that leaves for the 3 × Apollo Server target, in CPU time per request (whose ratios agree with the req/s ones above): ours may spend at most a third of Apollo's time, its floor included. The rest is a server's CPU time per request minus the floor of the statements it runs (the peers run the zero-auth ones).",
+    "What that leaves for the 3 × Apollo Server target, in CPU time per request (whose ratios agree with the req/s ones above): ours may spend at most a third of Apollo's time, its floor included. The rest is a server's CPU time per request minus the floor of the statements it runs (the peers run the resolvers' statements, counted on ours with zero-auth and SKILLMEAT_SQL_EXECUTION=false).",
     '',
     "| workload | Apollo, µs/req | ours ÷ Apollo at best (Apollo ÷ ours' floor) | 3 × Apollo: ours at most, µs | of which left above the floor, µs | the rest, measured, µs: ours (JWT) · Mercurius + JIT · Apollo |",
     '|---|--:|--:|--:|--:|---|',
   ];
   for (const id of ['W2', 'W3'] as const) {
     const ours = of('JWT', id);
-    const peers = of('zero-auth', id);
+    const peers = of(PEERS_IDENTITY, id);
     const apollo = cpuOf(results, 'apollo', id);
     if (!ours || apollo === null) {
       lines.push(`| ${id} | ${apollo === null ? '—' : fmt(apollo)} | — | — | — | — |`);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { startApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
+import { PEERS_IDENTITY } from './options.js';
 import { JSON_HEADERS, verify, W3_WIDE, WORKLOADS, type Workload } from './workloads.js';
 
 export interface SqlCount {
@@ -104,6 +105,12 @@ export async function countStatements(seeded: string, tmp: string, auth: AuthEnv
   const zero = await countFor(loadConfig({ ...base, DATABASE_URL: zeroDb }), async () => [
     { name: 'zero-auth', headers: {}, role: 'LOCAL_ADMIN' },
   ]);
+  // The peers serve the same resolvers with no auth: the statements of zero-auth with the SQL path off.
+  const peersDb = join(tmp, 'sql-count-peers.db');
+  copyFileSync(seeded, peersDb);
+  const peers = await countFor(loadConfig({ ...base, DATABASE_URL: peersDb, SKILLMEAT_SQL_EXECUTION: 'false' }), async () => [
+    { name: PEERS_IDENTITY, headers: {}, role: 'LOCAL_ADMIN' },
+  ]);
   const authed = await countFor(loadConfig({ ...base, ...auth.env, DATABASE_URL: authDb }), async (url): Promise<Identity[]> => {
     const key = await createApiKey(url, auth.patSecret);
     return [
@@ -111,7 +118,7 @@ export async function countStatements(seeded: string, tmp: string, auth: AuthEnv
       { name: 'API key', headers: { 'x-api-key': key }, role: 'SYSTEM_ADMIN' },
     ];
   });
-  return [...zero, ...authed];
+  return [...zero, ...authed, ...peers];
 }
 
 /** An API key issued by createApiKey, asked for with the Enterprise PAT (SYSTEM_ADMIN). */

@@ -14,7 +14,7 @@
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { median } from './measure.js';
-import { ROOT } from './options.js';
+import { PEERS_IDENTITY, ROOT } from './options.js';
 import { runChild, SERVER_CORE } from './processes.js';
 import type { ReplayStatement, SqlCount } from './sql-count.js';
 
@@ -64,8 +64,8 @@ export interface FloorInput {
   sets: FloorSet[];
 }
 
-/** The identities whose statements are replayed: ours with the JWT (the targets' row) and zero-auth, whose LOCAL_ADMIN statements are the peers'. */
-const FLOOR_IDENTITIES: readonly string[] = ['JWT', 'zero-auth'];
+/** The identities whose statements are replayed: ours with the JWT (the targets' row) and the peers' (zero-auth through the resolvers). */
+const FLOOR_IDENTITIES: readonly string[] = ['JWT', PEERS_IDENTITY];
 const FLOOR_WORKLOADS: readonly string[] = ['W2', 'W3'];
 
 export function floorSets(counts: readonly SqlCount[]): FloorSet[] {

@@ -53,6 +53,11 @@ export interface Config {
   readonly publicUrl: string | null;
   /** SKILLMEAT_WORKERS: processes serving the port (node:cluster); 1 = this process alone. */
   readonly workers: number;
+  /**
+   * SKILLMEAT_SQL_EXECUTION (default true): read queries the SQL path can answer are answered by
+   * one SQLite statement (src/plugins/sql-execution.ts); false runs every query through the resolvers.
+   */
+  readonly sqlExecution: boolean;
 }
 
 export class ConfigError extends Error {
@@ -220,5 +225,6 @@ export function loadConfig(env: Env = process.env): Config {
     signupEnabled: readBoolean(env, 'SKILLMEAT_SIGNUP_ENABLED', true),
     publicUrl: readPublicUrl(env),
     workers: readWorkers(env),
+    sqlExecution: readBoolean(env, 'SKILLMEAT_SQL_EXECUTION', true),
   });
 }

@@ -38,7 +38,8 @@ export interface ServerDeps {
   directGraphQLPost?: boolean;
   /**
    * Read queries the SQL path can answer answered by one SQLite statement (src/plugins/
-   * sql-execution.ts) rather than the resolvers (default true; PostgreSQL always uses the resolvers).
+   * sql-execution.ts) rather than the resolvers (default: config.sqlExecution; PostgreSQL always
+   * uses the resolvers).
    */
   sqlExecution?: boolean;
 }
@@ -60,7 +61,7 @@ export interface SkillmeatServer {
   readonly sqlBodiesAsIs: () => number;
 }
 
-export function createServer({ config, database, authChain, logger, idp, directGraphQLPost = true, sqlExecution = true }: ServerDeps): SkillmeatServer {
+export function createServer({ config, database, authChain, logger, idp, directGraphQLPost = true, sqlExecution = config.sqlExecution }: ServerDeps): SkillmeatServer {
   const sqlPath = useSqlExecution(sqlExecution && database.dialect === 'sqlite');
   const yoga = createYoga<NodeServerContext, Context>({
     schema: protectedSchema,

@@ -51,14 +51,19 @@ describe('bench SQL floor, replayed', () => {
     }
     const jwtW3 = counts.find((c) => c.identity === 'JWT' && c.workload === 'W3')!;
     const zeroW3 = counts.find((c) => c.identity === 'zero-auth' && c.workload === 'W3')!;
+    const peersW3 = counts.find((c) => c.identity === 'peers' && c.workload === 'W3')!;
     // The JWT's statements carry its team for the tenancy predicate; zero-auth (LOCAL_ADMIN) sees every team.
     expect(jwtW3.replay.some((s) => s.parameters.includes(JWT_USER.org_id))).toBe(true);
     expect(zeroW3.replay.some((s) => s.parameters.includes(JWT_USER.org_id))).toBe(false);
+    // Ours answers W3 in one statement (the SQL path); the peers' resolvers run three.
+    expect(jwtW3.perRequest).toBe(1);
+    expect(peersW3.perRequest).toBe(3);
+    expect(peersW3.statements[1]).toMatch(/^select \* from \(select "a"\.\*, "ca"\."collection_id" as "parent_id"/);
   });
 
-  it('replays W2 and W3 of ours with the JWT and of zero-auth in a child process, each request as counted', async () => {
+  it("replays W2 and W3 of ours with the JWT and the peers' in a child process, each request as counted", async () => {
     const sets = floorSets(counts);
-    expect(sets.map((s) => `${s.identity} ${s.workload}`).sort()).toEqual(['JWT W2', 'JWT W3', 'zero-auth W2', 'zero-auth W3']);
+    expect(sets.map((s) => `${s.identity} ${s.workload}`).sort()).toEqual(['JWT W2', 'JWT W3', 'peers W2', 'peers W3']);
     const floor = await measureSqlFloor(seeded, tmp, sets, 0.2);
     expect(floor.map((f) => `${f.identity} ${f.workload}`)).toEqual(sets.map((s) => `${s.identity} ${s.workload}`));
     for (const f of floor) {
@@ -87,8 +92,8 @@ describe('bench SQL floor, reported', () => {
   const floor: SqlFloor[] = [
     { identity: 'JWT', workload: 'W2', statements: 2, cpuUs: 200, iterations: 300, runs: [190, 200, 230] },
     { identity: 'JWT', workload: 'W3', statements: 3, cpuUs: 550, iterations: 300, runs: [550, 540, 600] },
-    { identity: 'zero-auth', workload: 'W2', statements: 2, cpuUs: 180, iterations: 300, runs: [180, 180, 180] },
-    { identity: 'zero-auth', workload: 'W3', statements: 3, cpuUs: 500, iterations: 300, runs: [510, 490, 500] },
+    { identity: 'peers', workload: 'W2', statements: 2, cpuUs: 180, iterations: 300, runs: [180, 180, 180] },
+    { identity: 'peers', workload: 'W3', statements: 3, cpuUs: 500, iterations: 300, runs: [510, 490, 500] },
   ];
 
   it('combines one run per pass as the servers\' rounds are: the median, every run shown', () => {
@@ -118,7 +123,7 @@ describe('bench SQL floor, reported', () => {
     expect(lines).toContain('| W2 | 1,500 | 7.50× | 500 | 300 | 400 · 300 · 1,320 |');
     // W3: 1,800 ÷ 550 = 3.27×; a third is 600, 50 above the floor; the rest 550 · 430 · 1,300.
     expect(lines).toContain('| W3 | 1,800 | 3.27× | 600 | 50 | 550 · 430 · 1,300 |');
-    expect(lines).toContain("| W3 | zero-auth (LOCAL_ADMIN: the peers' statements) | 3 | 300 | 510 / 490 / 500 | 500 |");
+    expect(lines).toContain("| W3 | the peers' (zero-auth through the resolvers, LOCAL_ADMIN) | 3 | 300 | 510 / 490 / 500 | 500 |");
     expect(lines.at(-1)).toBe('For scale: W1 runs no statement, and its whole request costs ours (JWT) 75 µs and Mercurius + JIT 26 µs.');
   });
 
