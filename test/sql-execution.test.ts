@@ -25,6 +25,7 @@ import {
   JwtCreateApiKeyDocument,
   type CreateArtifactInput,
 } from './operations/generated/graphql.js';
+import { DIALECTS } from './support/databases.js';
 import { claimsFor, startFakeOidc, type FakeOidc } from './support/fake-oidc.js';
 import { graphqlOk } from './support/graphql.js';
 import { decodeGlobalId } from './support/seed.js';
@@ -288,5 +289,21 @@ describe('the SQL path answers as the resolvers do', () => {
     const alice = { name: 'Test alice' };
     // Artifact 3 has no owner; artifact 4's owner has no name.
     expect(byName.get('CA-private')!.map((a) => a.owner)).toEqual([alice, alice, null, { name: null }, alice, alice, alice, alice]);
+  });
+});
+
+describe('the SQL path on PostgreSQL', () => {
+  const postgres = DIALECTS.find((d) => d.dialect === 'postgres')!;
+  let server: TestServer;
+  beforeAll(async () => {
+    if (!postgres.skip) server = await startTestServer({ dialect: 'postgres' });
+  });
+  afterAll(async () => server?.stop());
+
+  it.skipIf(postgres.skip)('is off: the statement is SQLite\'s, so the resolvers answer', async () => {
+    const answer = await send(server.url, {}, JSON.stringify({ query: W3 }));
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toEqual({ data: { collections: { edges: [] } } });
+    expect(server.app.server.sqlAnswers()).toBe(0);
   });
 });
