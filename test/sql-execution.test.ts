@@ -18,6 +18,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCursor } from '../src/db/pagination.js';
+import { resultOf } from '../src/plugins/sql-execution.js';
 import {
   AddArtifactToCollectionDocument,
   CreateArtifactDocument,
@@ -305,5 +306,29 @@ describe('the SQL path on PostgreSQL', () => {
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body)).toEqual({ data: { collections: { edges: [] } } });
     expect(server.app.server.sqlAnswers()).toBe(0);
+  });
+});
+
+describe('a result of the SQL path', () => {
+  const json = '{"artifacts":{"edges":[{"node":{"name":"a \\"quoted\\" name"}}]}}';
+  const stringify = (result: object) => (result as { stringify(value: unknown): string }).stringify(result);
+
+  it('is written as the statement\'s JSON text while nobody has read its data', () => {
+    let asIs = 0;
+    const result = resultOf(json, () => asIs++);
+    expect(stringify(result)).toBe(`{"data":${json}}`);
+    expect(asIs).toBe(1);
+  });
+
+  it('is stringified as usual once its data was read (and perhaps changed), or when another object is serialized', () => {
+    let asIs = 0;
+    const read = resultOf(json, () => asIs++);
+    const data = read.data as { artifacts: { edges: { node: { name: string } }[] } };
+    data.artifacts.edges[0]!.node.name = 'changed';
+    expect(stringify(read)).toBe('{"data":{"artifacts":{"edges":[{"node":{"name":"changed"}}]}}}');
+    const withErrors = { ...resultOf(json, () => asIs++), errors: [{ message: 'added' }] };
+    const fresh = resultOf(json, () => asIs++) as { stringify(value: unknown): string };
+    expect(fresh.stringify(withErrors)).toBe(JSON.stringify({ data: JSON.parse(json), errors: [{ message: 'added' }] }));
+    expect(asIs).toBe(0);
   });
 });

@@ -293,7 +293,7 @@ export interface SqlExecution {
  * read `data` (it is parsed then) or serialize another object in its place (errors added, say),
  * JSON.stringify does the work as usual.
  */
-function resultOf(json: string, onWrittenAsIs: () => void): ExecutionResult {
+export function resultOf(json: string, onWrittenAsIs: () => void): ExecutionResult {
   let parsed: Record<string, unknown> | undefined;
   const result = {
     get data(): Record<string, unknown> {
