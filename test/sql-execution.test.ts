@@ -277,6 +277,18 @@ describe('the SQL path answers as the resolvers do', () => {
     expect(sqlServer.app.server.sqlBodiesAsIs()).toBe(sqlServer.app.server.sqlAnswers());
   });
 
+  it('runs one statement per query, whatever the page sizes', async () => {
+    for (const [collections, artifacts] of [[2, 2], [5, 10], [50, 20]]) {
+      const query = `{ collections(first: ${collections}) { edges { node { name artifacts(first: ${artifacts}) { edges { node { name owner { name } collections(first: 3) { edges { node { name } } } } } } } } } }`;
+      await compare('sys', 'warm-up', { query });
+      sqlServer.statements.length = 0;
+      const { sql } = await compare('sys', `${collections} x ${artifacts}`, { query });
+      expect(sql).toBe(true);
+      // The resolver server shares the counter's database but not its onQuery: these are the SQL path's alone.
+      expect(sqlServer.statements, `${collections} x ${artifacts}`).toHaveLength(1);
+    }
+  });
+
   it('the pages hold what they should: tenancy, both directions of membership, owners', async () => {
     // A spot check that the comparisons above compare something: the member sees its team's
     // TEAM rows and everyone's PUBLIC ones, in id order, with owners.
