@@ -8,7 +8,9 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { buildSchema, isObjectType } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT_PERMISSIONS, TYPE_PERMISSIONS, ruleFor } from '../src/auth/permissions.js';
-import { requirementOf } from '../src/auth/rules.js';
+import { passesForCaller, requirementOf, type ShieldRule } from '../src/auth/rules.js';
+import { ROLES } from '../src/auth/scopes.js';
+import { makeViewer, type Viewer } from '../src/auth/viewer.js';
 import { schema } from '../src/schema/index.js';
 import * as ops from './operations/generated/graphql.js';
 import { claimsFor, startFakeOidc, type FakeOidc } from './support/fake-oidc.js';
@@ -139,6 +141,43 @@ describe('the permission table', () => {
         expect(requirement, `${type}.${field.name}`).toEqual({ kind: 'scopes', scopes });
       }
     }
+  });
+});
+
+describe('passesForCaller (the SQL path judges rules with it)', () => {
+  /** The rule itself, run as shield runs it, on a row it has no reason to look at. */
+  async function ruleSays(rule: ShieldRule, viewer: Viewer | null): Promise<boolean> {
+    const ctx = { viewer, signedInUserId: null, deniedRootFields: new Set<string>(), _shield: { cache: {} } };
+    const row = { kind: 'User', id: -1, teamId: 'nobody' };
+    const options = { debug: false, allowExternalErrors: false, fallbackError: new Error('denied'), hashFunction: JSON.stringify };
+    const resolve = (rule as unknown as { resolve(...args: unknown[]): Promise<unknown> }).resolve.bind(rule);
+    return (await resolve(row, {}, ctx, { path: { key: 'field', prev: undefined } }, options)) === true;
+  }
+
+  it('is true only where the rule itself allows, for every rule of the table and every role (and no identity)', async () => {
+    const viewers: (Viewer | null)[] = [
+      null,
+      ...ROLES.map((role) => makeViewer({ role, teamId: 'team-a', authMethod: 'API_KEY', userId: 7 })),
+      makeViewer({ role: 'TEAM_MEMBER', teamId: 'team-a', authMethod: 'API_KEY', userId: 7, scopes: ['artifacts:read'] }),
+    ];
+    let decided = 0;
+    for (const rules of [...Object.values(ROOT_PERMISSIONS), ...Object.values(TYPE_PERMISSIONS)]) {
+      for (const [field, rule] of Object.entries(rules) as [string, ShieldRule][]) {
+        const kind = requirementOf(rule)?.kind;
+        for (const viewer of viewers) {
+          const passes = passesForCaller(rule, viewer);
+          if (kind === 'public' || kind === 'authenticated' || kind === 'scopes') {
+            // Rules that read the caller alone: the same answer as running them.
+            expect(passes, `${field} as ${viewer?.role ?? 'nobody'}`).toBe(await ruleSays(rule, viewer));
+            decided++;
+          } else {
+            // Rules that read the row or how the caller signed in: never decided without running them.
+            expect(passes, `${field} (${kind ?? 'no requirement'})`).toBe(false);
+          }
+        }
+      }
+    }
+    expect(decided).toBeGreaterThan(100);
   });
 });
 

@@ -9,7 +9,7 @@ import type { Context } from '../context/context.js';
 import type { User } from '../db/model.js';
 import { forbidden, unauthenticated } from '../errors.js';
 import type { Scope } from './scopes.js';
-import { hasScope as viewerHasScope, seesEveryTeam } from './viewer.js';
+import { hasScope as viewerHasScope, seesEveryTeam, type Viewer } from './viewer.js';
 
 /** Any shield rule: a rule, or a logic rule made with and()/or(). */
 export type ShieldRule = ReturnType<ReturnType<typeof rule>> extends infer R ? R | ReturnType<typeof and> : never;
@@ -32,6 +32,26 @@ function denied(ctx: Context, info: GraphQLResolveInfo, message: string) {
 
 export function requirementOf(r: ShieldRule): Requirement | undefined {
   return requirements.get(r);
+}
+
+/**
+ * Whether `viewer` passes `r` whatever the row it guards: true only for rules that read the
+ * caller alone (public, authenticated, scopes) and that this caller passes, exactly as those
+ * rules decide below. A rule that reads the row (isSelfOrUserAdmin), one for signed-in users, or
+ * one without a recorded requirement is false: only running it can tell.
+ */
+export function passesForCaller(r: ShieldRule, viewer: Viewer | null): boolean {
+  const requirement = requirements.get(r);
+  switch (requirement?.kind) {
+    case 'public':
+      return true;
+    case 'authenticated':
+      return viewer !== null;
+    case 'scopes':
+      return viewer !== null && requirement.scopes.every((scope) => viewerHasScope(viewer, scope));
+    default:
+      return false;
+  }
 }
 
 function described<R extends ShieldRule>(r: R, requirement: Requirement): R {

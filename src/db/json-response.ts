@@ -12,7 +12,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Db } from './database.js';
 import { ARTIFACT_TYPES, VISIBILITIES } from './model.js';
-import type { PageWindow } from './pagination.js';
+import { CURSOR_PREFIX, type PageWindow } from './pagination.js';
 import { QueryTemplate, type SlotOf } from './query-template.js';
 import { visibleRowsOf, type ReadAccess } from './tenancy.js';
 
@@ -116,8 +116,6 @@ export interface ResponsePlan {
 
 /** DateTime's wire form (CANONICAL in src/schema/scalars.ts) as a GLOB pattern. */
 const CANONICAL_DATETIME = '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z';
-
-const CURSOR_PREFIX = 'c1:';
 
 function unanswerable(reason: string): RawBuilder<unknown> {
   return sql`skillmeat_unanswerable(${sql.lit(reason)})`;
@@ -290,33 +288,36 @@ class ResponseSqlBuilder {
   }
 }
 
-const shapeKeys = new WeakMap<ResponsePlan, string>();
+/**
+ * What the SQL of a plan depends on (everything but the values that go in slots), and the slot
+ * values: the viewer's team, each connection's page size (and one more, to learn of a next
+ * page) and cursor. Worked out once per plan, as plans are kept per document and viewer.
+ */
+interface Statement {
+  key: string;
+  values: Record<string, unknown>;
+}
 
-/** What the SQL of a plan depends on: everything but the values that go in slots (kept per plan, as plans are kept). */
-function shapeKey(plan: ResponsePlan): string {
-  let key = shapeKeys.get(plan);
-  if (key === undefined) {
-    key = JSON.stringify(plan.fields, (name, value: unknown) =>
+const statements = new WeakMap<ResponsePlan, Statement>();
+
+function statementOf(plan: ResponsePlan): Statement {
+  let statement = statements.get(plan);
+  if (statement === undefined) {
+    const key = JSON.stringify(plan.fields, (name, value: unknown) =>
       name === 'window' ? (value as PageWindow).afterId !== null : name === 'index' ? undefined : value,
     );
-    shapeKeys.set(plan, key);
+    const values: Record<string, unknown> = { team: plan.teamId };
+    for (const { index, window } of plan.connections) {
+      values[`limit${index}`] = window.limit;
+      values[`fetch${index}`] = window.limit + 1;
+      values[`after${index}`] = window.afterId;
+    }
+    statements.set(plan, (statement = { key, values }));
   }
-  return key;
+  return statement;
 }
 
-/** The slot values of `plan`. */
-function slotValues(plan: ResponsePlan): Record<string, unknown> {
-  const values: Record<string, unknown> = { team: plan.teamId };
-  for (const { index, window } of plan.connections) {
-    values[`limit${index}`] = window.limit;
-    // With pageInfo, one row more than the page tells whether there is a next page (toPage).
-    values[`fetch${index}`] = window.limit + 1;
-    values[`after${index}`] = window.afterId;
-  }
-  return values;
-}
-
-const responseStatement = new QueryTemplate(shapeKey, (db, plan: ResponsePlan, slot) => {
+const responseStatement = new QueryTemplate((plan: ResponsePlan) => statementOf(plan).key, (db, plan: ResponsePlan, slot) => {
   const statement = new ResponseSqlBuilder(slot).response(plan);
   return { compile: () => statement.compile(db) };
 });
@@ -326,7 +327,7 @@ const responseStatement = new QueryTemplate(shapeKey, (db, plan: ResponsePlan, s
  * it throws when a stored value is not one the statement may pass through (see the top).
  */
 export async function answerInSql(db: Db, plan: ResponsePlan): Promise<string> {
-  const [row] = await responseStatement.execute(db, plan, slotValues(plan));
+  const [row] = await responseStatement.execute(db, plan, statementOf(plan).values);
   if (typeof row?.data !== 'string') throw new Error('the response statement returned no JSON');
   return row.data;
 }

@@ -21,7 +21,8 @@ export interface Page<T> {
   readonly hasPreviousPage: boolean;
 }
 
-const CURSOR_PREFIX = 'c1:';
+/** What a cursor encodes before the row id (src/db/json-response.ts writes cursors in SQL too). */
+export const CURSOR_PREFIX = 'c1:';
 
 export function encodeCursor(id: number): string {
   return Buffer.from(`${CURSOR_PREFIX}${id}`).toString('base64url');

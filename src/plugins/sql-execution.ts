@@ -11,8 +11,8 @@
  *   `Artifact.collections`;
  * - no fragments and no directives; arguments as literals or variables.
  *
- * Rules come from the same table as shield's (ruleFor): a plain allow, or a rule that depends
- * on the caller alone (public, authenticated, scopes) and that this caller passes. A rule that
+ * Rules come from the same table as shield's (ruleFor), judged by passesForCaller (rules.ts): a
+ * plain allow, or a rule that depends on the caller alone and that this caller passes. A rule that
  * would deny, or one that reads the row (User.email), leaves the query to the resolvers, so
  * every denial and every error is still the resolvers' own. So does anything else not listed,
  * bad page arguments included, and a statement that fails (a stored value that GraphQL would not
@@ -35,11 +35,10 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { allow } from 'graphql-shield';
 import { ruleFor } from '../auth/permissions.js';
-import { requirementOf } from '../auth/rules.js';
+import { passesForCaller } from '../auth/rules.js';
 import type { Scope } from '../auth/scopes.js';
-import { hasScope, type Viewer } from '../auth/viewer.js';
+import type { Viewer } from '../auth/viewer.js';
 import type { Context } from '../context/context.js';
 import {
   answerInSql,
@@ -63,23 +62,6 @@ class NotAnswerable extends Error {}
 
 function notAnswerable(): never {
   throw new NotAnswerable();
-}
-
-/** Whether `viewer` passes `Type.field`'s rule whatever the row: a plain allow or a rule on the caller alone. */
-function allowedWithoutData(viewer: Viewer | null, type: string, field: string): boolean {
-  const rule = ruleFor(type, field);
-  if (rule === allow) return true;
-  const requirement = requirementOf(rule);
-  switch (requirement?.kind) {
-    case 'public':
-      return true;
-    case 'authenticated':
-      return viewer !== null;
-    case 'scopes':
-      return viewer !== null && requirement.scopes.every((scope) => hasScope(viewer, scope));
-    default:
-      return false;
-  }
 }
 
 /** The list each connection field pages through, and the scope that guards the listed rows. */
@@ -118,7 +100,7 @@ class Planner {
   /** The field's definition on `type`, once the permission table lets this viewer read it. */
   private definition(type: GraphQLObjectType, node: FieldNode): GraphQLField<unknown, unknown> {
     const definition = type.getFields()[node.name.value];
-    if (!definition || !allowedWithoutData(this.viewer, type.name, node.name.value)) notAnswerable();
+    if (!definition || !passesForCaller(ruleFor(type.name, node.name.value), this.viewer)) notAnswerable();
     return definition;
   }
 
@@ -315,9 +297,10 @@ export function resultOf(json: string, onWrittenAsIs: () => void): ExecutionResu
 export function useSqlExecution(enabled: boolean): SqlExecution {
   let answered = 0;
   let writtenAsIs = 0;
-  const plugin: Plugin<Context> = {
-    onExecute({ args, setResultAndStopExecution }) {
-      if (!enabled) return;
+  // Disabled, it adds no hook at all.
+  const plugin: Plugin<Context> = {};
+  if (enabled) {
+    plugin.onExecute = ({ args, setResultAndStopExecution }) => {
       const context = args.contextValue;
       const plan = cachedPlan(args.schema, args.document, args.operationName, args.variableValues, context.viewer);
       if (!plan) return;
@@ -330,7 +313,7 @@ export function useSqlExecution(enabled: boolean): SqlExecution {
           // A stored value the resolvers would serialize differently, or report as an error:
           // they answer instead (the statement reads nothing it did not also read).
         });
-    },
-  };
+    };
+  }
   return { plugin, answered: () => answered, writtenAsIs: () => writtenAsIs };
 }
