@@ -59,6 +59,8 @@ export interface SkillmeatServer {
   readonly sqlAnswers: () => number;
   /** How many of those were written as the statement's JSON text (not parsed and stringified again). */
   readonly sqlBodiesAsIs: () => number;
+  /** How many of the SQL path's answers were flat pages written from rows (src/db/page-rows.ts). */
+  readonly sqlAnswersFromRows: () => number;
 }
 
 export function createServer({ config, database, authChain, logger, idp, directGraphQLPost = true, sqlExecution = config.sqlExecution }: ServerDeps): SkillmeatServer {
@@ -108,5 +110,5 @@ export function createServer({ config, database, authChain, logger, idp, directG
 
   const direct = directGraphQLPost ? withDirectGraphQLPost(yoga, logger) : null;
   const http = createHttpServer(withRequestLog(logger, withBodyLimit(direct?.listener ?? yoga)));
-  return { http, yoga, directAnswers: () => direct?.answered() ?? 0, sqlAnswers: sqlPath.answered, sqlBodiesAsIs: sqlPath.writtenAsIs };
+  return { http, yoga, directAnswers: () => direct?.answered() ?? 0, sqlAnswers: sqlPath.answered, sqlBodiesAsIs: sqlPath.writtenAsIs, sqlAnswersFromRows: sqlPath.answeredFromRows };
 }

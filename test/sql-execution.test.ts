@@ -7,9 +7,11 @@
  * SYSTEM_ADMIN, API keys missing one read scope, zero-auth on a server of its own), and status
  * and body must match byte for byte. The SQL path's counter says which queries it answered:
  * each case names the identities it must answer for, and it must answer for no other.
+ * A query of one page is answered from rows (src/db/page-rows.ts), one with pages inside pages
+ * by the JSON statement (src/db/json-response.ts): each case also says which.
  * Then stored values the resolvers would not pass through unchanged (a DateTime in another
- * form, an unknown enum value, a tag that is not a string) must send the query to the
- * resolvers, with the same answer again.
+ * form, an unknown enum value, a tag that is not a string, a blob where text belongs) must send
+ * the query to the resolvers, on either path, with the same answer again.
  *
  * The data: 30 artifacts over two teams (TEAM and PUBLIC, null and non-null descriptions,
  * names with quotes, backslashes, a newline, U+2028 and an emoji), an artifact with no owner
@@ -71,6 +73,18 @@ const CASES: Record<string, Case> = {
               cols: collections(first: 100) { edges { cursor node { ${COLLECTION_FIELDS} artifacts(first: 4) { edges { cursor node { ${ARTIFACT_FIELDS} } } ${PAGE_INFO} } } } ${PAGE_INFO} } }`,
     sqlFor: READERS,
   },
+  'every column field of every type, __typename everywhere, one page': {
+    query: `{ __typename all: artifacts(first: 100) { __typename edges { __typename cursor node { ${ARTIFACT_FIELDS} } } ${PAGE_INFO} } }`,
+    sqlFor: withArtifactsRead(),
+  },
+  'every collection field, __typename after the page': {
+    query: `{ cols: collections(first: 100) { edges { cursor node { ${COLLECTION_FIELDS} } } ${PAGE_INFO} __typename } __typename }`,
+    sqlFor: withCollectionsRead(),
+  },
+  'an owner under two aliases, edges under two aliases': {
+    query: '{ artifacts(first: 6) { e1: edges { cursor } e2: edges { node { a: owner { name } b: owner { id teamId createdAt } c: id } } } }',
+    sqlFor: withArtifactsRead(),
+  },
   'aliases on every level': {
     query: '{ a: artifacts(first: 2) { e: edges { n: node { x: name y: name o: owner { z: name } } } p: pageInfo { more: hasNextPage } } b: artifacts(first: 1, after: "YzE6Mw") { edges { node { name } } } }',
     sqlFor: withArtifactsRead(),
@@ -84,6 +98,9 @@ const CASES: Record<string, Case> = {
   'page 2 by variables': { query: PAGE, variables: { n: 5, after: encodeCursor(5) }, sqlFor: withArtifactsRead() },
   'the last page': { query: PAGE, variables: { n: 7, after: encodeCursor(26) }, sqlFor: withArtifactsRead() },
   'a page past the end': { query: PAGE, variables: { n: 5, after: encodeCursor(9_999) }, sqlFor: withArtifactsRead() },
+  // SYSTEM_ADMIN sees all 30 artifacts, zero-auth its 12: pages that end exactly on the last row.
+  'a page of exactly every row (30)': { query: PAGE, variables: { n: 30 }, sqlFor: withArtifactsRead() },
+  'a page of exactly every row (12)': { query: PAGE, variables: { n: 12 }, sqlFor: withArtifactsRead() },
   'variables left out': { query: PAGE, variables: {}, sqlFor: withArtifactsRead() },
   'collections by pages': { query: COLLECTION_PAGE, variables: { n: 1, after: encodeCursor(1) }, sqlFor: withCollectionsRead() },
   'nested pages after a cursor': {
@@ -109,6 +126,31 @@ const CASES: Record<string, Case> = {
   'a mutation': { query: 'mutation { updateSettings(input: {}) { settings { allowPublicSignup } } }', sqlFor: [] },
 };
 
+/**
+ * The cases with one page and no page inside it, which the SQL path answers from rows
+ * (src/db/page-rows.ts); it answers the others it may with the JSON statement (json-response.ts).
+ */
+const FROM_ROWS = new Set([
+  'W2 of the bench',
+  'every column field of every type, __typename everywhere, one page',
+  'every collection field, __typename after the page',
+  'an owner under two aliases, edges under two aliases',
+  'the default page size',
+  'the largest page',
+  'an empty page',
+  'a connection of __typename alone',
+  'pageInfo alone',
+  'page 1 by variables',
+  'page 2 by variables',
+  'the last page',
+  'a page past the end',
+  'a page of exactly every row (30)',
+  'a page of exactly every row (12)',
+  'variables left out',
+  'collections by pages',
+  'filter: null',
+]);
+
 interface Answer {
   status: number;
   body: string;
@@ -132,16 +174,18 @@ describe('the SQL path answers as the resolvers do', () => {
   /** The pair of servers `who` talks to. */
   const serversOf = (who: Who) => (who === 'zeroAuth' ? [zeroSql, zeroResolvers] : [sqlServer, resolverServer]) as [TestServer, TestServer];
 
-  async function compare(who: Who, name: string, testCase: Pick<Case, 'query' | 'variables'>): Promise<{ sql: boolean; answer: Answer }> {
+  async function compare(who: Who, name: string, testCase: Pick<Case, 'query' | 'variables'>): Promise<{ sql: boolean; fromRows: boolean; answer: Answer }> {
     const [withSql, withResolvers] = serversOf(who);
     const body = JSON.stringify({ query: testCase.query, variables: testCase.variables });
     const before = withSql.app.server.sqlAnswers();
+    const rowsBefore = withSql.app.server.sqlAnswersFromRows();
     const viaSql = await send(withSql.url, credentials[who], body);
     const sql = withSql.app.server.sqlAnswers() > before;
+    const fromRows = withSql.app.server.sqlAnswersFromRows() > rowsBefore;
     const viaResolvers = await send(withResolvers.url, credentials[who], body);
     expect(withResolvers.app.server.sqlAnswers(), 'the resolver server never takes the SQL path').toBe(0);
     expect(viaSql, `${name} as ${who}`).toEqual(viaResolvers);
-    return { sql, answer: viaSql };
+    return { sql, fromRows, answer: viaSql };
   }
 
   const artifactInput = (i: number, team: string): CreateArtifactInput => {
@@ -233,48 +277,84 @@ describe('the SQL path answers as the resolvers do', () => {
   for (const [name, testCase] of Object.entries(CASES)) {
     it(`${name}: the same answer for every identity, from SQL exactly where it may`, async () => {
       const answeredFor: Who[] = [];
-      for (const who of EVERYONE) if ((await compare(who, name, testCase)).sql) answeredFor.push(who);
+      const fromRowsFor: Who[] = [];
+      for (const who of EVERYONE) {
+        const { sql, fromRows } = await compare(who, name, testCase);
+        if (sql) answeredFor.push(who);
+        if (fromRows) fromRowsFor.push(who);
+      }
       expect(answeredFor).toEqual(EVERYONE.filter((who) => testCase.sqlFor.includes(who)));
+      expect(fromRowsFor, 'answered from rows').toEqual(FROM_ROWS.has(name) ? answeredFor : []);
     });
   }
 
   it('a stored value the resolvers would change or reject sends the query to them, with the same answer', async () => {
     const db = sqlServer.app.database.db;
-    const query = `{ artifacts(first: 5) { edges { node { ${ARTIFACT_FIELDS} } } } }`;
+    // Each stored value is tried on one page (answered from rows, page-rows.ts) and on the same
+    // artifacts inside collections (the JSON statement, json-response.ts); artifact 2 is in both.
+    const shapes = {
+      rows: (fields: string) => `{ artifacts(first: 5) { edges { node { ${fields} } } } }`,
+      json: (fields: string) => `{ collections(first: 5) { edges { node { artifacts(first: 10) { edges { node { ${fields} } } } } } } }`,
+    };
     const original = await db.selectFrom('artifacts').selectAll().where('id', '=', 2).executeTakeFirstOrThrow();
-    // The last element: whether a query that does not read the odd column is still answered in
-    // SQL. Tags that are not JSON fail every list the row is in (toArtifact parses them), so no.
-    const corruptions: [string, Partial<typeof original>, boolean][] = [
-      ['a DateTime not in the wire form (the resolvers rewrite it)', { created_at: '2025-01-01T00:00:00Z' }, true],
-      ['an enum value the schema does not have (the resolvers answer an error)', { type: 'WIDGET' }, true],
-      ['a tag that is a number (String coerces it)', { tags: '["ok", 1]' }, true],
-      ['tags that are not JSON (the resolvers answer an error)', { tags: 'ok' }, false],
-      ['tags not minified', { tags: '[ "ok" ]' }, true],
-      ['tags with an escape JSON.stringify would not write', { tags: '["\\u00e9", "a\\/b"]' }, true],
-      ['a tag with a control character (written as \\u0001)', { tags: JSON.stringify(['\u0001']) }, true],
+    // Whether each path may still answer: `asked` reads every field, `others` only id and name.
+    // Tags that are not JSON fail every list the row is in (toArtifact parses them), so neither.
+    // A control character in a tag is written by JSON.stringify as \u0001: the writer of rows
+    // checks a list by JSON.stringify itself and passes it through; the JSON statement leaves
+    // every \u escape to the resolvers.
+    type Expect = { asked: boolean; others: boolean };
+    const corruptions: [string, Partial<typeof original>, { rows: Expect; json: Expect }][] = [
+      ['a DateTime not in the wire form (the resolvers rewrite it)', { created_at: '2025-01-01T00:00:00Z' }, { rows: { asked: false, others: true }, json: { asked: false, others: true } }],
+      ['an enum value the schema does not have (the resolvers answer an error)', { type: 'WIDGET' }, { rows: { asked: false, others: true }, json: { asked: false, others: true } }],
+      ['a tag that is a number (String coerces it)', { tags: '["ok", 1]' }, { rows: { asked: false, others: true }, json: { asked: false, others: true } }],
+      ['tags that are not JSON (the resolvers answer an error)', { tags: 'ok' }, { rows: { asked: false, others: false }, json: { asked: false, others: false } }],
+      ['tags not minified', { tags: '[ "ok" ]' }, { rows: { asked: false, others: true }, json: { asked: false, others: true } }],
+      ['tags with an escape JSON.stringify would not write', { tags: '["\\u00e9", "a\\/b"]' }, { rows: { asked: false, others: true }, json: { asked: false, others: true } }],
+      ['a tag with a control character (written as \\u0001)', { tags: JSON.stringify(['\u0001']) }, { rows: { asked: true, others: true }, json: { asked: false, others: true } }],
+      // A number in a text column is stored as text (SQLite's column affinity); a blob stays a blob.
+      ['a name that is a blob', { name: Buffer.from('x') as unknown as string }, { rows: { asked: false, others: false }, json: { asked: false, others: false } }],
+      ['a description that is a blob', { description: Buffer.from('x') as unknown as string }, { rows: { asked: false, others: true }, json: { asked: false, others: true } }],
     ];
-    for (const [what, change, othersInSql] of corruptions) {
+    for (const [what, change, expected] of corruptions) {
       await db.updateTable('artifacts').set(change).where('id', '=', 2).execute();
       try {
-        const { sql, answer } = await compare('sys', what, { query });
-        expect(sql, what).toBe(false);
-        expect(answer.status, what).toBe(200);
-        expect((await compare('sys', what, { query: '{ artifacts(first: 5) { edges { node { id name } } } }' })).sql, what).toBe(othersInSql);
+        for (const path of ['rows', 'json'] as const) {
+          const asked = await compare('sys', `${what}, ${path}`, { query: shapes[path](ARTIFACT_FIELDS) });
+          expect(asked.sql, `${what}, ${path}`).toBe(expected[path].asked);
+          expect(asked.fromRows, `${what}, ${path}`).toBe(expected[path].asked && path === 'rows');
+          expect(asked.answer.status, what).toBe(200);
+          expect((await compare('sys', what, { query: shapes[path]('id name') })).sql, `${what}, ${path}, id and name`).toBe(expected[path].others);
+        }
       } finally {
         await db.updateTable('artifacts').set(original).where('id', '=', 2).execute();
       }
     }
-    const owner = await db.selectFrom('users').select(['id', 'created_at']).where('subject', '=', 'no-name').executeTakeFirstOrThrow();
-    await db.updateTable('users').set({ created_at: '2025-01-01T00:00:00+00:00' }).where('id', '=', owner.id).execute();
-    try {
-      expect((await compare('sys', "an owner's DateTime", { query })).sql).toBe(false);
-    } finally {
-      await db.updateTable('users').set({ created_at: owner.created_at }).where('id', '=', owner.id).execute();
+    const owner = await db.selectFrom('users').select(['id', 'created_at', 'name']).where('subject', '=', 'no-name').executeTakeFirstOrThrow();
+    for (const change of [{ created_at: '2025-01-01T00:00:00+00:00' }, { name: Buffer.from('n') as unknown as string }, { team_override: Buffer.from('t') as unknown as string }]) {
+      await db.updateTable('users').set(change).where('id', '=', owner.id).execute();
+      try {
+        for (const path of ['rows', 'json'] as const) {
+          expect((await compare('sys', `an owner's ${Object.keys(change)[0]}, ${path}`, { query: shapes[path](ARTIFACT_FIELDS) })).sql, `${Object.keys(change)[0]}, ${path}`).toBe(false);
+        }
+      } finally {
+        await db.updateTable('users').set({ created_at: owner.created_at, name: owner.name, team_override: 'team-a' }).where('id', '=', owner.id).execute();
+      }
     }
-    expect((await compare('sys', 'restored', { query })).sql).toBe(true);
+    for (const path of ['rows', 'json'] as const) expect((await compare('sys', `restored, ${path}`, { query: shapes[path](ARTIFACT_FIELDS) })).sql).toBe(true);
     // The answers above were written as the statement's JSON text, not parsed and stringified again.
     expect(sqlServer.app.server.sqlAnswers()).toBeGreaterThan(0);
     expect(sqlServer.app.server.sqlBodiesAsIs()).toBe(sqlServer.app.server.sqlAnswers());
+  });
+
+  it('answers one page in one statement, read as rows', async () => {
+    for (const first of [1, 50, 100]) {
+      const query = `{ artifacts(first: ${first}) { edges { cursor node { id name tags owner { name createdAt } } } pageInfo { hasNextPage endCursor } } }`;
+      await compare('sys', 'warm-up', { query });
+      sqlServer.statements.length = 0;
+      const { sql, fromRows } = await compare('sys', `first: ${first}`, { query });
+      expect([sql, fromRows]).toEqual([true, true]);
+      expect(sqlServer.statements, `first: ${first}`).toHaveLength(1);
+    }
   });
 
   it('runs one statement per query, whatever the page sizes', async () => {

@@ -205,7 +205,7 @@ class ResponseSqlBuilder {
   }
 
   /** The rows of one page: `limit` of them in id order, after the cursor, the viewer's only. */
-  private pageRows(plan: ConnectionPlan, parentRow: string | null, depth: number, limit: number | RawBuilder<unknown>): RawBuilder<unknown> {
+  pageRows(plan: ConnectionPlan, parentRow: string | null, depth: number, limit: number | RawBuilder<unknown>): RawBuilder<unknown> {
     const listed = plan.source === 'artifacts' || plan.source === 'artifactsOfCollection' ? 'artifacts' : 'collections';
     const s = `s${depth}`;
     const conditions: RawBuilder<unknown>[] = [];
@@ -280,11 +280,17 @@ class ResponseSqlBuilder {
     return sql`(select ${object} from ${numbered} as ${sql.id(r)}${this.ownerJoin(plan, depth)})`;
   }
 
+  /**
+   * The top object is written by concatenation: its keys are known, and each connection's text
+   * is JSON already, which json_object would only take after json() parsed it all again.
+   */
   response(plan: ResponsePlan): RawBuilder<{ data: string }> {
-    const fields = plan.fields.map((field): [string, RawBuilder<unknown>] =>
-      field.kind === 'constant' ? [field.key, sql.lit(field.value)] : [field.key, sql`json(${this.connection(field.connection, null, 0)})`],
-    );
-    return sql<{ data: string }>`select ${jsonObject(fields)} as data`;
+    const parts = plan.fields.map((field, i) => {
+      const key = sql.lit(`${i === 0 ? '{' : ','}${JSON.stringify(field.key)}:`);
+      const value = field.kind === 'constant' ? sql.lit(JSON.stringify(field.value)) : this.connection(field.connection, null, 0);
+      return sql`${key} || ${value}`;
+    });
+    return sql<{ data: string }>`select ${sql.join(parts, sql` || `)} || '}' as data`;
   }
 }
 
@@ -293,14 +299,14 @@ class ResponseSqlBuilder {
  * values: the viewer's team, each connection's page size (and one more, to learn of a next
  * page) and cursor. Worked out once per plan, as plans are kept per document and viewer.
  */
-interface Statement {
+export interface Statement {
   key: string;
   values: Record<string, unknown>;
 }
 
 const statements = new WeakMap<ResponsePlan, Statement>();
 
-function statementOf(plan: ResponsePlan): Statement {
+export function statementOf(plan: ResponsePlan): Statement {
   let statement = statements.get(plan);
   if (statement === undefined) {
     const key = JSON.stringify(plan.fields, (name, value: unknown) =>
@@ -315,6 +321,11 @@ function statementOf(plan: ResponsePlan): Statement {
     statements.set(plan, (statement = { key, values }));
   }
   return statement;
+}
+
+/** The SQL of the rows of a page at the top of a plan (parentless): page-rows.ts selects its columns. */
+export function pageRowsSql(plan: ConnectionPlan, slot: SlotOf, limit: number | RawBuilder<unknown>): RawBuilder<unknown> {
+  return new ResponseSqlBuilder(slot).pageRows(plan, null, 0, limit);
 }
 
 const responseStatement = new QueryTemplate((plan: ResponsePlan) => statementOf(plan).key, (db, plan: ResponsePlan, slot) => {

@@ -54,6 +54,7 @@ import {
   type RowPlan,
   type RowType,
 } from '../db/json-response.js';
+import { answerFromRows, isFlatPlan } from '../db/page-rows.js';
 import { pageWindow } from '../db/pagination.js';
 import { readAccess } from '../db/tenancy.js';
 
@@ -263,6 +264,8 @@ export interface SqlExecution {
   plugin: Plugin<Context>;
   /** How many operations the SQL path answered, for tests and debugging. */
   answered(): number;
+  /** How many of those were flat pages answered from rows (page-rows.ts), the rest by the JSON statement. */
+  answeredFromRows(): number;
   /** How many of those answers were written as the statement's JSON text, unparsed. */
   writtenAsIs(): number;
 }
@@ -296,6 +299,7 @@ export function resultOf(json: string, onWrittenAsIs: () => void): ExecutionResu
  */
 export function useSqlExecution(enabled: boolean): SqlExecution {
   let answered = 0;
+  let fromRows = 0;
   let writtenAsIs = 0;
   // Disabled, it adds no hook at all.
   const plugin: Plugin<Context> = {};
@@ -304,9 +308,11 @@ export function useSqlExecution(enabled: boolean): SqlExecution {
       const context = args.contextValue;
       const plan = cachedPlan(args.schema, args.document, args.operationName, args.variableValues, context.viewer);
       if (!plan) return;
-      return answerInSql(context.db, plan)
+      const flat = isFlatPlan(plan);
+      return (flat ? answerFromRows(context.db, plan) : answerInSql(context.db, plan))
         .then((data) => {
           answered++;
+          if (flat) fromRows++;
           setResultAndStopExecution(resultOf(data, () => writtenAsIs++));
         })
         .catch(() => {
@@ -315,5 +321,5 @@ export function useSqlExecution(enabled: boolean): SqlExecution {
         });
     };
   }
-  return { plugin, answered: () => answered, writtenAsIs: () => writtenAsIs };
+  return { plugin, answered: () => answered, answeredFromRows: () => fromRows, writtenAsIs: () => writtenAsIs };
 }

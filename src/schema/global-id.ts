@@ -4,8 +4,13 @@ import { badInput } from '../errors.js';
 export const NODE_TYPES = ['Artifact', 'Collection', 'User', 'ApiKey', 'PersonalAccessToken'] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 
+const NOT_ASCII = /[\u0080-\uffff]/;
+
 export function encodeGlobalId(type: string, id: number | string | bigint): string {
-  return Buffer.from(`${type}:${id}`).toString('base64');
+  const text = `${type}:${id}`;
+  // btoa (which reads Latin-1) gives the same base64 as a UTF-8 Buffer for ASCII text, every
+  // id of ours, at half the cost (a page of 50 ids costs a Buffer each otherwise).
+  return NOT_ASCII.test(text) ? Buffer.from(text).toString('base64') : btoa(text);
 }
 
 export interface DecodedId {
