@@ -1,8 +1,9 @@
 /**
- * Read queries answered by one SQL statement (src/db/json-response.ts) instead of the
- * resolvers, on SQLite. A query qualifies when it is one `query` operation whose every field
- * the statement knows how to read and whose every field the permission table allows this
- * viewer without looking at the data:
+ * Read queries answered by one SQL statement instead of the resolvers, on SQLite: a query of one
+ * page from its rows, written as JSON by a writer made per plan (src/db/page-rows.ts), one with
+ * pages inside pages by a statement that builds the JSON (src/db/json-response.ts). A query
+ * qualifies when it is one `query` operation whose every field the statement knows how to read
+ * and whose every field the permission table allows this viewer without looking at the data:
  *
  * - root fields `artifacts` (without a filter), `collections` and `__typename`;
  * - connections' `edges { node cursor }`, `pageInfo` and `__typename` (not `totalCount`);
