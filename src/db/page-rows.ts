@@ -104,12 +104,25 @@ function columnsOf(value: ValueSql): readonly string[] {
   }
 }
 
-function valueWriter(value: ValueSql, prefix: string, at: PositionOf): Writer {
+/**
+ * How one field is written: `quoted` writers give text that JSON holds between quotes as it is
+ * (nothing in it to escape), and the object around them writes those quotes as part of its
+ * constant text, so a quoted value costs no string of its own.
+ */
+interface FieldWriter {
+  write: Writer;
+  quoted: boolean;
+}
+
+const plain = (write: Writer): FieldWriter => ({ write, quoted: false });
+const quoted = (write: Writer): FieldWriter => ({ write, quoted: true });
+
+function valueWriter(value: ValueSql, prefix: string, at: PositionOf): FieldWriter {
   switch (value.kind) {
     case 'text': {
       const columns = value.columns.map((c) => at(prefix + c));
       const nullable = value.nullable;
-      return (row) => {
+      return plain((row) => {
         let text: unknown = null;
         for (const column of columns) {
           text = row[column];
@@ -117,56 +130,65 @@ function valueWriter(value: ValueSql, prefix: string, at: PositionOf): Writer {
         }
         if (typeof text === 'string') return JSON.stringify(text);
         return text === null && nullable ? 'null' : unanswerable('text');
-      };
+      });
     }
     case 'enum': {
       const column = at(prefix + value.column);
       // Enum values are GraphQL names: nothing in them to escape.
-      const json = new Map<unknown, string>(value.values.map((v) => [v, `"${v}"`]));
-      return (row) => json.get(row[column]) ?? unanswerable('enum');
+      const values = new Set<unknown>(value.values);
+      return quoted((row) => {
+        const name = row[column];
+        return values.has(name) ? (name as string) : unanswerable('enum');
+      });
     }
     case 'datetime': {
       const column = at(prefix + value.column);
-      return (row) => {
+      return quoted((row) => {
         const text = row[column];
         // The canonical form holds nothing to escape either.
-        return typeof text === 'string' && CANONICAL_DATETIME.test(text) ? `"${text}"` : unanswerable('datetime');
-      };
+        return typeof text === 'string' && CANONICAL_DATETIME.test(text) ? text : unanswerable('datetime');
+      });
     }
     case 'stringList': {
       const column = at(prefix + value.column);
-      return (row) => stringList(row[column]);
+      return plain((row) => stringList(row[column]));
     }
     case 'globalId': {
       const column = at(`${prefix}id`);
       const typename = value.typename;
       // Base64 holds nothing to escape.
-      return (row) => `"${encodeGlobalId(typename, row[column] as number)}"`;
+      return quoted((row) => encodeGlobalId(typename, row[column] as number));
     }
     case 'constant': {
       const json = JSON.stringify(value.value);
-      return () => json;
+      return plain(() => json);
     }
   }
 }
 
 /**
  * Writes `{"key":value,...}` with the writers of its entries: one short string per object, which
- * the page then joins (see Writer).
+ * the page then joins (see Writer). The constant text between two values (a comma, the next key,
+ * the quotes of quoted values) is made once, here.
  */
-function objectWriter(entries: readonly [string, Writer][]): Writer {
-  const keys = entries.map(([key], i) => `${i === 0 ? '{' : ','}${JSON.stringify(key)}:`);
-  const writers = entries.map(([, writer]) => writer);
+function objectWriter(entries: readonly [string, FieldWriter][]): Writer {
+  const n = entries.length;
+  const before = entries.map(([key, field], i) => {
+    const closing = i > 0 && entries[i - 1]![1].quoted ? '"' : '';
+    return `${i === 0 ? '{' : `${closing},`}${JSON.stringify(key)}:${field.quoted ? '"' : ''}`;
+  });
+  const end = `${n > 0 && entries[n - 1]![1].quoted ? '"' : ''}}`;
+  const writers = entries.map(([, field]) => field.write);
   return (row) => {
     let json = '';
-    for (let i = 0; i < writers.length; i++) json += keys[i]! + writers[i]!(row);
-    return `${json}}`;
+    for (let i = 0; i < n; i++) json += before[i]! + writers[i]!(row);
+    return json + end;
   };
 }
 
 function rowWriter(plan: RowPlan, prefix: string, at: PositionOf): Writer {
   return objectWriter(
-    plan.fields.map((field): [string, Writer] => {
+    plan.fields.map((field): [string, FieldWriter] => {
       switch (field.kind) {
         case 'value':
           return [field.key, valueWriter(field.value, prefix, at)];
@@ -174,7 +196,7 @@ function rowWriter(plan: RowPlan, prefix: string, at: PositionOf): Writer {
           const user = rowWriter(field.user, OWNER_PREFIX, at);
           const ownerId = at(`${OWNER_PREFIX}id`);
           // Null without an owner or when the owner's row is gone, as usersByIds answers.
-          return [field.key, (row) => (row[ownerId] === null ? 'null' : user(row))];
+          return [field.key, plain((row) => (row[ownerId] === null ? 'null' : user(row)))];
         }
         case 'connection':
           throw new Error('a page inside a row is answered by the JSON statement, not from rows');
@@ -245,17 +267,18 @@ function pageWriter(connection: ConnectionPlan): PageWriter {
   const id = at('id');
   // A cursor is base64url: nothing to escape.
   const cursorOf = (row: Row | undefined) => (row === undefined ? 'null' : `"${encodeCursor(row[id] as number)}"`);
+  const edgeCursor = quoted((row) => encodeCursor(row[id] as number));
   const fields = connection.fields.map((field): [string, PageFieldWriter] => {
     switch (field.kind) {
       case 'constant':
         return [field.key, constantWriter(field.value)];
       case 'edges': {
         const edge = objectWriter(
-          field.edge.map((e): [string, Writer] => {
-            if (e.kind === 'node') return [e.key, rowWriter(e.node, '', at)];
-            if (e.kind === 'cursor') return [e.key, cursorOf];
+          field.edge.map((e): [string, FieldWriter] => {
+            if (e.kind === 'node') return [e.key, plain(rowWriter(e.node, '', at))];
+            if (e.kind === 'cursor') return [e.key, edgeCursor];
             const json = JSON.stringify(e.value);
-            return [e.key, () => json];
+            return [e.key, plain(() => json)];
           }),
         );
         return [
