@@ -92,7 +92,15 @@ describe.skipIf(!POSTGRES_URL)('SchemaScopedPostgresIntrospector (postgres)', ()
   it('is not thrown off by another schema dropped while it reads; Kysely’s own introspector is', async () => {
     const tablesOf = (introspector: DatabaseIntrospector) => introspector.getTables({ withInternalKyselyTables: true });
     await whileAnotherSchemaIsDropped(async (trx, dropped) => {
-      await expect(tablesOf(new PostgresIntrospector(trx))).rejects.toThrow(`schema "${dropped}" does not exist`);
+      // The schema it trips on is the one dropped here, or one that another test file, running at
+      // the same time on the same database, dropped after this snapshot was taken (seen once in
+      // a full run): either shows what is asserted, that a dropped schema throws it off.
+      const error = await tablesOf(new PostgresIntrospector(trx)).then(
+        () => null,
+        (thrown: unknown) => thrown,
+      );
+      expect(String(error)).toMatch(/schema "test_[a-z0-9_]+" does not exist/);
+      expect(dropped).toMatch(/^test_[a-z0-9_]+$/);
     });
     await whileAnotherSchemaIsDropped(async (trx) => {
       const tables = await tablesOf(new SchemaScopedPostgresIntrospector(trx, ours.config.schema));
