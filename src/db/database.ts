@@ -12,6 +12,9 @@ import { openSqlite, optimizeSqlite, SqliteImmediateDialect, withStatementCache 
 /** Timestamps are ISO-8601 UTC strings of fixed width in both dialects, so they sort as text. */
 export type Timestamp = string;
 
+/** A Timestamp as now() (toISOString) writes it, which is also the DateTime scalar's wire form. */
+export const CANONICAL_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 export interface UsersTable {
   id: Generated<number>;
   /** The identity provider's subject (`sub`), or `local` for the zero-auth user. */

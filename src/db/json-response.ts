@@ -114,7 +114,7 @@ export interface ResponsePlan {
   readonly teamId: string | null;
 }
 
-/** DateTime's wire form (CANONICAL in src/schema/scalars.ts) as a GLOB pattern. */
+/** DateTime's wire form (CANONICAL_TIMESTAMP in database.ts) as a GLOB pattern. */
 const CANONICAL_DATETIME = '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z';
 
 function unanswerable(reason: string): RawBuilder<unknown> {

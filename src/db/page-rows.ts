@@ -16,7 +16,7 @@
  * test/sql-execution.test.ts compares its answers with theirs, byte for byte. */
 import { sql } from 'kysely';
 import { encodeGlobalId } from '../schema/global-id.js';
-import type { Db } from './database.js';
+import { CANONICAL_TIMESTAMP, type Db } from './database.js';
 import { pageRowsSql, statementOf, type ConnectionPlan, type ResponsePlan, type RowPlan, type ValueSql } from './json-response.js';
 import { encodeCursor } from './pagination.js';
 import { QueryTemplate } from './query-template.js';
@@ -29,21 +29,22 @@ type Row = readonly unknown[];
 type PositionOf = (column: string) => number;
 
 /** A stored value that GraphQL would not pass through unchanged: the resolvers answer instead. */
-export class UnanswerableRow extends Error {}
+class UnanswerableRow extends Error {}
 
 function unanswerable(reason: string): never {
   throw new UnanswerableRow(`not answerable from rows: ${reason}`);
 }
 
-/** DateTime's wire form (CANONICAL in src/schema/scalars.ts). */
-const CANONICAL_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** The users row an owner field reads sits in the same result row, its columns under this prefix. */
 const OWNER_PREFIX = 'u__';
 
-/** Whether `plan` is answered here: exactly one connection, so no page inside a row. */
+/**
+ * Whether `plan` is answered here: exactly one connection, so no page inside a row (a nested
+ * page is a connection of its own, under a root one), and one root field is that page.
+ */
 export function isFlatPlan(plan: ResponsePlan): boolean {
-  return plan.connections.length === 1 && plan.fields.every((f) => f.kind === 'constant' || f.connection === plan.connections[0]);
+  return plan.connections.length === 1;
 }
 
 /**
@@ -146,7 +147,7 @@ function valueWriter(value: ValueSql, prefix: string, at: PositionOf): FieldWrit
       return quoted((row) => {
         const text = row[column];
         // The canonical form holds nothing to escape either.
-        return typeof text === 'string' && CANONICAL_DATETIME.test(text) ? text : unanswerable('datetime');
+        return typeof text === 'string' && CANONICAL_TIMESTAMP.test(text) ? text : unanswerable('datetime');
       });
     }
     case 'stringList': {
@@ -328,7 +329,8 @@ function pageWriter(connection: ConnectionPlan): PageWriter {
  * for, read as arrays (ROWS_AS_ARRAYS: no row objects to make and drop).
  */
 const rowsStatement = new QueryTemplate(
-  (plan: ResponsePlan) => `rows:${statementOf(plan).key}`,
+  // Its own compiled shapes (one QueryTemplate), so the JSON statement's key serves as is.
+  (plan: ResponsePlan) => statementOf(plan).key,
   (db, plan: ResponsePlan, slot) => {
     const connection = plan.connections[0]!;
     const list = columnList(connection);

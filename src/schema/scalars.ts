@@ -1,5 +1,6 @@
 /** The DateTime scalar: ISO-8601 UTC strings on the wire. */
 import { Kind } from 'graphql';
+import { CANONICAL_TIMESTAMP } from '../db/database.js';
 import { badInput } from '../errors.js';
 import { builder } from './builder.js';
 
@@ -9,11 +10,9 @@ function parseDateTime(value: unknown): Date {
   return date;
 }
 
-/** What the database stores and toISOString writes: already the wire form, passed through as is. */
-const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
 export function serializeDateTime(value: Date | string): string {
-  if (typeof value === 'string' && CANONICAL.test(value)) return value;
+  // What the database stores (and toISOString writes) is already the wire form: passed through as is.
+  if (typeof value === 'string' && CANONICAL_TIMESTAMP.test(value)) return value;
   return value instanceof Date ? value.toISOString() : new Date(value).toISOString();
 }
 
