@@ -73,6 +73,22 @@ const CASES: Record<string, Case> = {
               cols: collections(first: 100) { edges { cursor node { ${COLLECTION_FIELDS} artifacts(first: 4) { edges { cursor node { ${ARTIFACT_FIELDS} } } ${PAGE_INFO} } } } ${PAGE_INFO} } }`,
     sqlFor: READERS,
   },
+  'every column field of every type, __typename everywhere, artifacts in collections': {
+    query: `{ __typename cols: collections(first: 100) { __typename edges { __typename cursor node { ${COLLECTION_FIELDS} artifacts(first: 4) { __typename edges { __typename cursor node { ${ARTIFACT_FIELDS} } } ${PAGE_INFO} } } } ${PAGE_INFO} } }`,
+    sqlFor: READERS,
+  },
+  'every column field of every type, __typename everywhere, collections of artifacts': {
+    query: `{ all: artifacts(first: 100) { edges { cursor node { ${ARTIFACT_FIELDS} collections(first: 3) { __typename edges { __typename cursor node { ${COLLECTION_FIELDS} } } ${PAGE_INFO} } } } ${PAGE_INFO} } __typename }`,
+    sqlFor: READERS,
+  },
+  // The rows of a page past the first one's end (fetched to learn of a next page) have no page of their own.
+  'pages in pages, each one short': {
+    query: `{ collections(first: 2) { edges { cursor node { name artifacts(first: 1) { edges { cursor node { name owner { name } } } ${PAGE_INFO} } } } ${PAGE_INFO} } }`,
+    sqlFor: READERS,
+  },
+  'pages of nothing in pages': { query: '{ collections(first: 5) { edges { node { name artifacts(first: 0) { edges { node { name } } pageInfo { hasNextPage endCursor } } } } } }', sqlFor: READERS },
+  'pageInfo alone in pages': { query: '{ collections(first: 5) { edges { node { artifacts(first: 2) { pageInfo { hasNextPage startCursor endCursor } } } } } }', sqlFor: READERS },
+  'a page of __typename alone in pages': { query: '{ artifacts(first: 5) { edges { node { collections(first: 2) { __typename } } } } }', sqlFor: READERS },
   'every column field of every type, __typename everywhere, one page': {
     query: `{ __typename all: artifacts(first: 100) { __typename edges { __typename cursor node { ${ARTIFACT_FIELDS} } } ${PAGE_INFO} } }`,
     sqlFor: withArtifactsRead(),
@@ -132,6 +148,14 @@ const CASES: Record<string, Case> = {
  */
 const FROM_ROWS = new Set([
   'W2 of the bench',
+  'W3 of the bench',
+  'every column field of every type, __typename everywhere, artifacts in collections',
+  'every column field of every type, __typename everywhere, collections of artifacts',
+  'pages in pages, each one short',
+  'pages of nothing in pages',
+  'pageInfo alone in pages',
+  'a page of __typename alone in pages',
+  'nested pages after a cursor',
   'every column field of every type, __typename everywhere, one page',
   'every collection field, __typename after the page',
   'an owner under two aliases, edges under two aliases',
@@ -290,18 +314,22 @@ describe('the SQL path answers as the resolvers do', () => {
 
   it('a stored value the resolvers would change or reject sends the query to them, with the same answer', async () => {
     const db = sqlServer.app.database.db;
-    // Each stored value is tried on one page (answered from rows, page-rows.ts) and on the same
-    // artifacts inside collections (the JSON statement, json-response.ts); artifact 2 is in both.
+    // Each stored value is tried on one page and on the same artifacts inside collections (both
+    // answered from rows, page-rows.ts), and on them with a third page inside (the JSON
+    // statement, json-response.ts); artifact 2 is in all three.
     const shapes = {
       rows: (fields: string) => `{ artifacts(first: 5) { edges { node { ${fields} } } } }`,
-      json: (fields: string) => `{ collections(first: 5) { edges { node { artifacts(first: 10) { edges { node { ${fields} } } } } } } }`,
+      nested: (fields: string) => `{ collections(first: 5) { edges { node { artifacts(first: 10) { edges { node { ${fields} } } } } } } }`,
+      json: (fields: string) => `{ collections(first: 5) { edges { node { artifacts(first: 10) { edges { node { ${fields} collections(first: 1) { edges { cursor } } } } } } } } }`,
     };
+    const PATHS = ['rows', 'nested', 'json'] as const;
     const original = await db.selectFrom('artifacts').selectAll().where('id', '=', 2).executeTakeFirstOrThrow();
     // Whether each path may still answer: `asked` reads every field, `others` only id and name.
     // Tags that are not JSON fail every list the row is in (toArtifact parses them), so neither.
     // A control character in a tag is written by JSON.stringify as \u0001: the writer of rows
     // checks a list by JSON.stringify itself and passes it through; the JSON statement leaves
     // every \u escape to the resolvers.
+    // The writer of rows answers the page inside pages as it does one page (`nested` below is `rows`).
     type Expect = { asked: boolean; others: boolean };
     const corruptions: [string, Partial<typeof original>, { rows: Expect; json: Expect }][] = [
       ['a DateTime not in the wire form (the resolvers rewrite it)', { created_at: '2025-01-01T00:00:00Z' }, { rows: { asked: false, others: true }, json: { asked: false, others: true } }],
@@ -318,12 +346,15 @@ describe('the SQL path answers as the resolvers do', () => {
     for (const [what, change, expected] of corruptions) {
       await db.updateTable('artifacts').set(change).where('id', '=', 2).execute();
       try {
-        for (const path of ['rows', 'json'] as const) {
+        for (const path of PATHS) {
+          const expect_ = expected[path === 'nested' ? 'rows' : path];
           const asked = await compare('sys', `${what}, ${path}`, { query: shapes[path](ARTIFACT_FIELDS) });
-          expect(asked.sql, `${what}, ${path}`).toBe(expected[path].asked);
-          expect(asked.fromRows, `${what}, ${path}`).toBe(expected[path].asked && path === 'rows');
+          expect(asked.sql, `${what}, ${path}`).toBe(expect_.asked);
+          expect(asked.fromRows, `${what}, ${path}`).toBe(expect_.asked && path !== 'json');
           expect(asked.answer.status, what).toBe(200);
-          expect((await compare('sys', what, { query: shapes[path]('id name') })).sql, `${what}, ${path}, id and name`).toBe(expected[path].others);
+          const others = await compare('sys', what, { query: shapes[path]('id name') });
+          expect(others.sql, `${what}, ${path}, id and name`).toBe(expect_.others);
+          expect(others.fromRows, `${what}, ${path}, id and name`).toBe(expect_.others && path !== 'json');
         }
       } finally {
         await db.updateTable('artifacts').set(original).where('id', '=', 2).execute();
@@ -333,39 +364,49 @@ describe('the SQL path answers as the resolvers do', () => {
     for (const change of [{ created_at: '2025-01-01T00:00:00+00:00' }, { name: Buffer.from('n') as unknown as string }, { team_override: Buffer.from('t') as unknown as string }]) {
       await db.updateTable('users').set(change).where('id', '=', owner.id).execute();
       try {
-        for (const path of ['rows', 'json'] as const) {
+        for (const path of PATHS) {
           expect((await compare('sys', `an owner's ${Object.keys(change)[0]}, ${path}`, { query: shapes[path](ARTIFACT_FIELDS) })).sql, `${Object.keys(change)[0]}, ${path}`).toBe(false);
         }
       } finally {
         await db.updateTable('users').set({ created_at: owner.created_at, name: owner.name, team_override: 'team-a' }).where('id', '=', owner.id).execute();
       }
     }
-    for (const path of ['rows', 'json'] as const) expect((await compare('sys', `restored, ${path}`, { query: shapes[path](ARTIFACT_FIELDS) })).sql).toBe(true);
+    for (const path of PATHS) {
+      const restored = await compare('sys', `restored, ${path}`, { query: shapes[path](ARTIFACT_FIELDS) });
+      expect([restored.sql, restored.fromRows], `restored, ${path}`).toEqual([true, path !== 'json']);
+    }
     // The answers above were written as the statement's JSON text, not parsed and stringified again.
     expect(sqlServer.app.server.sqlAnswers()).toBeGreaterThan(0);
     expect(sqlServer.app.server.sqlBodiesAsIs()).toBe(sqlServer.app.server.sqlAnswers());
   });
 
+  /** Whether `query` is answered by the SQL path in one statement, and from rows or not. */
+  async function expectOneStatement(label: string, query: string, fromRows: boolean): Promise<void> {
+    await compare('sys', 'warm-up', { query });
+    sqlServer.statements.length = 0;
+    const answered = await compare('sys', label, { query });
+    expect([answered.sql, answered.fromRows], label).toEqual([true, fromRows]);
+    // The resolver server shares the counter's database but not its onQuery: these are the SQL path's alone.
+    expect(sqlServer.statements, label).toHaveLength(1);
+  }
+
   it('answers one page in one statement, read as rows', async () => {
     for (const first of [1, 50, 100]) {
-      const query = `{ artifacts(first: ${first}) { edges { cursor node { id name tags owner { name createdAt } } } pageInfo { hasNextPage endCursor } } }`;
-      await compare('sys', 'warm-up', { query });
-      sqlServer.statements.length = 0;
-      const { sql, fromRows } = await compare('sys', `first: ${first}`, { query });
-      expect([sql, fromRows]).toEqual([true, true]);
-      expect(sqlServer.statements, `first: ${first}`).toHaveLength(1);
+      await expectOneStatement(`first: ${first}`, `{ artifacts(first: ${first}) { edges { cursor node { id name tags owner { name createdAt } } } pageInfo { hasNextPage endCursor } } }`, true);
     }
   });
 
-  it('runs one statement per query, whatever the page sizes', async () => {
+  it('answers pages in pages in one statement, read as rows, whatever the page sizes', async () => {
+    for (const [collections, artifacts] of [[2, 2], [5, 10], [50, 20], [100, 100]]) {
+      const query = `{ collections(first: ${collections}) { edges { node { name artifacts(first: ${artifacts}) { edges { node { name tags owner { name } } } pageInfo { hasNextPage } } } } pageInfo { endCursor } } }`;
+      await expectOneStatement(`${collections} x ${artifacts}`, query, true);
+    }
+  });
+
+  it('runs one statement per query, whatever the page sizes, three pages deep too', async () => {
     for (const [collections, artifacts] of [[2, 2], [5, 10], [50, 20]]) {
       const query = `{ collections(first: ${collections}) { edges { node { name artifacts(first: ${artifacts}) { edges { node { name owner { name } collections(first: 3) { edges { node { name } } } } } } } } } }`;
-      await compare('sys', 'warm-up', { query });
-      sqlServer.statements.length = 0;
-      const { sql } = await compare('sys', `${collections} x ${artifacts}`, { query });
-      expect(sql).toBe(true);
-      // The resolver server shares the counter's database but not its onQuery: these are the SQL path's alone.
-      expect(sqlServer.statements, `${collections} x ${artifacts}`).toHaveLength(1);
+      await expectOneStatement(`${collections} x ${artifacts}`, query, false);
     }
   });
 

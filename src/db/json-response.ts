@@ -204,8 +204,11 @@ class ResponseSqlBuilder {
     return sql` left join users as ${sql.id(user)} on ${sql.ref(`${user}.id`)} = ${sql.ref(`r${depth}.owner_id`)}`;
   }
 
-  /** The rows of one page: `limit` of them in id order, after the cursor, the viewer's only. */
-  pageRows(plan: ConnectionPlan, parentRow: string | null, depth: number, limit: number | RawBuilder<unknown>): RawBuilder<unknown> {
+  /**
+   * The rows of one page: `limit` of them in id order, after the cursor, the viewer's only; every
+   * column, or (`idsOnly`) only their ids.
+   */
+  pageRows(plan: ConnectionPlan, parentRow: string | null, depth: number, limit: number | RawBuilder<unknown>, idsOnly = false): RawBuilder<unknown> {
     const listed = plan.source === 'artifacts' || plan.source === 'artifactsOfCollection' ? 'artifacts' : 'collections';
     const s = `s${depth}`;
     const conditions: RawBuilder<unknown>[] = [];
@@ -225,7 +228,8 @@ class ResponseSqlBuilder {
     }
     if (plan.window.afterId !== null) conditions.push(sql`${order} > ${this.slot<number>(`after${plan.index}`)}`);
     const where = conditions.length > 0 ? sql` where ${sql.join(conditions, sql` and `)}` : sql``;
-    return sql`select ${sql.ref(s)}.* from ${from}${where} order by ${order} limit ${limit}`;
+    const columns = idsOnly ? sql.ref(`${s}.id`) : sql`${sql.ref(s)}.*`;
+    return sql`select ${columns} from ${from}${where} order by ${order} limit ${limit}`;
   }
 
   connection(plan: ConnectionPlan, parentRow: string | null, depth: number): RawBuilder<unknown> {
@@ -323,9 +327,13 @@ export function statementOf(plan: ResponsePlan): Statement {
   return statement;
 }
 
-/** The SQL of the rows of a page at the top of a plan (parentless): page-rows.ts selects its columns. */
-export function pageRowsSql(plan: ConnectionPlan, slot: SlotOf, limit: number | RawBuilder<unknown>): RawBuilder<unknown> {
-  return new ResponseSqlBuilder(slot).pageRows(plan, null, 0, limit);
+/**
+ * The SQL of the rows of a page, for page-rows.ts: at the top of a plan (depth 0, parentless), or
+ * (depth 1) the page of the row `r0` of the page above it, only their ids. The tenancy, cursor and
+ * order are the JSON statement's own.
+ */
+export function pageRowsSql(plan: ConnectionPlan, slot: SlotOf, limit: number | RawBuilder<unknown>, depth: 0 | 1): RawBuilder<unknown> {
+  return new ResponseSqlBuilder(slot).pageRows(plan, depth === 0 ? null : 'r0', depth, limit, depth === 1);
 }
 
 const responseStatement = new QueryTemplate((plan: ResponsePlan) => statementOf(plan).key, (db, plan: ResponsePlan, slot) => {

@@ -1,11 +1,13 @@
 /**
- * A plan with one page and nothing nested under its rows (W2's shape: a page of artifacts, each
- * with its owner) answered from rows: one statement reads the page's columns (and its owners')
- * as arrays, and a writer made once per plan writes the JSON of `data` from them. For such a
- * page that costs less than building the JSON inside SQLite (json-response.ts), whose
- * json_object calls and per-value checks in SQL cost more than reading the columns does: on the
- * bench's W2, 527 against 736 CPU µs per request for the whole request (docs/performance.md).
- * Pages with pages inside them keep the one JSON statement, which reads them all at once.
+ * A plan of one page (W2's shape: a page of artifacts, each with its owner), or of one page with
+ * one page inside its rows (W3's: collections, each with a page of its artifacts and their
+ * owners), answered from rows: one statement reads only the needed columns (owners by LEFT JOIN;
+ * with a page inside, one result row per child) as arrays, and a writer made once per plan
+ * writes the JSON of `data` from them. For such plans that costs less than building the JSON
+ * inside SQLite (json-response.ts), whose json_object calls, per-value checks in SQL and json()
+ * re-reading of inner pages cost more than reading the columns does (docs/performance.md).
+ * Deeper plans, and pages side by side, keep the one JSON statement: rows per combination would
+ * multiply.
  *
  * The writer checks every value against what its GraphQL type would serialize unchanged, as the
  * statement does, and throws where a value is not, so the resolvers answer instead. It writes
@@ -14,7 +16,7 @@
  * passed through when JSON.stringify of its parsed value gives it back, so it may also pass the
  * \u escapes JSON.stringify writes, which the statement leaves to the resolvers.
  * test/sql-execution.test.ts compares its answers with theirs, byte for byte. */
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { encodeGlobalId } from '../schema/global-id.js';
 import { CANONICAL_TIMESTAMP, type Db } from './database.js';
 import { pageRowsSql, statementOf, type ConnectionPlan, type ResponsePlan, type RowPlan, type ValueSql } from './json-response.js';
@@ -36,15 +38,44 @@ function unanswerable(reason: string): never {
 }
 
 
-/** The users row an owner field reads sits in the same result row, its columns under this prefix. */
-const OWNER_PREFIX = 'u__';
+/**
+ * Where each level's columns sit in a result row: the rows of the top page (level 0) and of the
+ * page inside them (level 1) under r<level>__, the users rows of their owners under u<level>__.
+ * The part before `__` is the table's alias in the statement, the rest the column's name.
+ */
+const rowPrefix = (level: Level) => `r${level}__`;
+const ownerPrefix = (level: Level) => `u${level}__`;
+type Level = 0 | 1;
+
+/** The shape answered here: one page at the top, and at most one page inside its rows. */
+interface Chain {
+  top: ConnectionPlan;
+  inner: ConnectionPlan | null;
+}
+
+/** The connections inside the rows of a page (not inside an owner: those are left to the JSON statement). */
+function connectionsIn(connection: ConnectionPlan): ConnectionPlan[] {
+  const found: ConnectionPlan[] = [];
+  for (const field of connection.fields) {
+    if (field.kind !== 'edges') continue;
+    for (const e of field.edge) if (e.kind === 'node') for (const f of e.node.fields) if (f.kind === 'connection') found.push(f.connection);
+  }
+  return found;
+}
 
 /**
- * Whether `plan` is answered here: exactly one connection, so no page inside a row (a nested
- * page is a connection of its own, under a root one), and one root field is that page.
+ * The chain of `plan` when it is answered here: one root field is a page (the others are
+ * constants: __typename), and either nothing else is paged (W2's shape) or one page sits inside
+ * its rows with none inside that (W3's shape). A page inside a page inside a page, or two pages
+ * side by side, is the JSON statement's: a result row per combination would multiply.
  */
-export function isFlatPlan(plan: ResponsePlan): boolean {
-  return plan.connections.length === 1;
+function chainOf(plan: ResponsePlan): Chain | null {
+  const tops = plan.fields.flatMap((f) => (f.kind === 'connection' ? [f.connection] : []));
+  if (tops.length !== 1) return null;
+  const top = tops[0]!;
+  if (plan.connections.length === 1) return { top, inner: null };
+  const inner = connectionsIn(top);
+  return plan.connections.length === 2 && inner.length === 1 ? { top, inner: inner[0]! } : null;
 }
 
 /**
@@ -70,24 +101,32 @@ function stringList(value: unknown): string {
   return value;
 }
 
+/** Tags texts already seen to parse (a bounded set, as canonicalLists), for pages that do not ask for the tags. */
+const parsingLists = new Set<string>();
+
 /** toArtifact parses every row's tags, asked for or not: a row whose tags do not parse fails there. */
 function assertTagsParse(value: unknown): void {
   if (typeof value !== 'string') unanswerable('tags');
-  if (canonicalLists.has(value)) return;
+  if (canonicalLists.has(value) || parsingLists.has(value)) return;
   try {
     JSON.parse(value);
   } catch {
     unanswerable('tags');
   }
+  if (parsingLists.size >= CANONICAL_LISTS_MAX) parsingLists.clear();
+  parsingLists.add(value);
 }
 
 /**
- * Appends the JSON of one row's piece of the answer to `out`. Every piece of a page goes in one
- * array, joined once at the end into one flat string: adding strings up with `+` instead makes
- * a tree of thousands of pieces per response, which the garbage collector then copies around
- * until the response is written (in the bench that cost more than the statement).
+ * Writes the JSON of one row's piece of the answer: one short string per object, which the page
+ * then joins with the others once, at the end, into one flat string (adding strings up with `+`
+ * instead makes a tree of thousands of pieces per response, which the garbage collector then
+ * copies around until the response is written: in the bench that cost more than the statement).
+ * `children` are the rows of the page inside this row (level 1 of the chain), empty elsewhere.
  */
-type Writer = (row: Row) => string;
+type Writer = (row: Row, children: readonly Row[]) => string;
+
+const NO_ROWS: readonly Row[] = [];
 
 /** The columns a value reads. */
 function columnsOf(value: ValueSql): readonly string[] {
@@ -180,71 +219,103 @@ function objectWriter(entries: readonly [string, FieldWriter][]): Writer {
   });
   const end = `${n > 0 && entries[n - 1]![1].quoted ? '"' : ''}}`;
   const writers = entries.map(([, field]) => field.write);
-  return (row) => {
+  return (row, children) => {
     let json = '';
-    for (let i = 0; i < n; i++) json += before[i]! + writers[i]!(row);
+    for (let i = 0; i < n; i++) json += before[i]! + writers[i]!(row, children);
     return json + end;
   };
 }
 
-function rowWriter(plan: RowPlan, prefix: string, at: PositionOf): Writer {
-  return objectWriter(
-    plan.fields.map((field): [string, FieldWriter] => {
-      switch (field.kind) {
-        case 'value':
-          return [field.key, valueWriter(field.value, prefix, at)];
-        case 'owner': {
-          const user = rowWriter(field.user, OWNER_PREFIX, at);
-          const ownerId = at(`${OWNER_PREFIX}id`);
-          // Null without an owner or when the owner's row is gone, as usersByIds answers.
-          return [field.key, plain((row) => (row[ownerId] === null ? 'null' : user(row)))];
+/** Makes the writer of the page inside a row (the chain's level 1). */
+type InnerPageOf = (connection: ConnectionPlan) => PageWriter;
+
+function rowWriter(plan: RowPlan, level: Level, at: PositionOf, innerPageOf: InnerPageOf | null): Writer {
+  const fields = (of: RowPlan, prefix: string): Writer =>
+    objectWriter(
+      of.fields.map((field): [string, FieldWriter] => {
+        switch (field.kind) {
+          case 'value':
+            return [field.key, valueWriter(field.value, prefix, at)];
+          case 'owner': {
+            const user = fields(field.user, ownerPrefix(level));
+            const ownerId = at(`${ownerPrefix(level)}id`);
+            // Null without an owner or when the owner's row is gone, as usersByIds answers.
+            return [field.key, plain((row) => (row[ownerId] === null ? 'null' : user(row, NO_ROWS)))];
+          }
+          case 'connection': {
+            // chainOf: only the top page's rows hold a page, and only one.
+            if (innerPageOf === null || of !== plan) throw new Error('a page this deep is answered by the JSON statement, not from rows');
+            const page = innerPageOf(field.connection);
+            return [
+              field.key,
+              plain((_row, children) => {
+                const out: string[] = [];
+                page.write(children, null, out);
+                return out.join('');
+              }),
+            ];
+          }
         }
-        case 'connection':
-          throw new Error('a page inside a row is answered by the JSON statement, not from rows');
-      }
-    }),
-  );
+      }),
+    );
+  return fields(plan, rowPrefix(level));
 }
 
 /**
- * The columns the page's writer reads, in the order the statement selects them: the listed
- * table's by name, then the owners' users columns under OWNER_PREFIX. The same plan shape (the
- * statement's key) always gives the same list.
+ * The columns the chain's writers read, in the order the statement selects them: each level's
+ * listed rows, then their owners' (see rowPrefix). The same plan shape (the statement's key)
+ * always gives the same list.
  */
-function columnList(connection: ConnectionPlan): string[] {
-  const own = new Set<string>(['id']);
-  const owner = new Set<string>();
-  const visit = (plan: RowPlan, into: Set<string>, prefix: string) => {
-    for (const field of plan.fields) {
-      if (field.kind === 'value') for (const column of columnsOf(field.value)) into.add(prefix + column);
-      else if (field.kind === 'owner') {
-        owner.add(`${OWNER_PREFIX}id`);
-        visit(field.user, owner, OWNER_PREFIX);
+function columnList(chain: Chain): string[] {
+  const list: string[] = [];
+  const levels: [Level, ConnectionPlan | null][] = [
+    [0, chain.top],
+    [1, chain.inner],
+  ];
+  for (const [level, connection] of levels) {
+    if (connection === null) continue;
+    const own = new Set<string>([`${rowPrefix(level)}id`]);
+    const owner = new Set<string>();
+    const visit = (plan: RowPlan, into: Set<string>, prefix: string) => {
+      for (const field of plan.fields) {
+        if (field.kind === 'value') for (const column of columnsOf(field.value)) into.add(prefix + column);
+        else if (field.kind === 'owner') {
+          owner.add(`${ownerPrefix(level)}id`);
+          visit(field.user, owner, ownerPrefix(level));
+        }
       }
-    }
-  };
-  for (const field of connection.fields) if (field.kind === 'edges') for (const e of field.edge) if (e.kind === 'node') visit(e.node, own, '');
-  // toArtifact parses each artifact's tags whatever is asked (assertTagsParse).
-  if (connection.source === 'artifacts' || connection.source === 'artifactsOfCollection') own.add('tags');
-  return [...own, ...owner];
+    };
+    for (const field of connection.fields) if (field.kind === 'edges') for (const e of field.edge) if (e.kind === 'node') visit(e.node, own, rowPrefix(level));
+    // toArtifact parses each artifact's tags whatever is asked (assertTagsParse).
+    if (listsArtifacts(connection)) own.add(`${rowPrefix(level)}tags`);
+    list.push(...own, ...owner);
+  }
+  return list;
 }
+
+const listsArtifacts = (connection: ConnectionPlan) => connection.source === 'artifacts' || connection.source === 'artifactsOfCollection';
 
 interface PageWriter {
-  /** Checks every fetched row (the one past the page too) as the resolvers' row mapping does. */
+  /** The page size (rows past it only tell that there is a next page). */
+  limit: number;
+  /** Checks a fetched row as the resolvers' row mapping does (toArtifact parses tags), or null when there is nothing to check. */
   checkRow: ((row: Row) => void) | null;
-  /** Appends the page's JSON to `out`, from the rows fetched (one more than the page with pageInfo). */
-  write(rows: readonly Row[], out: string[]): void;
+  /**
+   * Appends the page's JSON to `out`, from the rows fetched (one more than the page with
+   * pageInfo) and, at the top of a chain with a page inside, each row's children.
+   */
+  write(rows: readonly Row[], children: readonly (readonly Row[])[] | null, out: string[]): void;
 }
 
-/** Writes one field of a connection from the page's rows and whether more follow. */
-type PageFieldWriter = (page: readonly Row[], more: boolean, out: string[]) => void;
+/** Writes one field of a connection from the page's rows, their children and whether more follow. */
+type PageFieldWriter = (page: readonly Row[], children: readonly (readonly Row[])[] | null, more: boolean, out: string[]) => void;
 
 function fieldsWriter(fields: readonly [string, PageFieldWriter][]): PageFieldWriter {
   const keys = fields.map(([key], i) => `${i === 0 ? '{' : ','}${JSON.stringify(key)}:`);
-  return (page, more, out) => {
+  return (page, children, more, out) => {
     for (let i = 0; i < fields.length; i++) {
       out.push(keys[i]!);
-      fields[i]![1](page, more, out);
+      fields[i]![1](page, children, more, out);
     }
     out.push('}');
   };
@@ -252,20 +323,14 @@ function fieldsWriter(fields: readonly [string, PageFieldWriter][]): PageFieldWr
 
 function constantWriter(value: string): PageFieldWriter {
   const json = JSON.stringify(value);
-  return (_page, _more, out) => {
+  return (_page, _children, _more, out) => {
     out.push(json);
   };
 }
 
-function pageWriter(connection: ConnectionPlan): PageWriter {
+function pageWriter(connection: ConnectionPlan, level: Level, at: PositionOf, innerPageOf: InnerPageOf | null): PageWriter {
   const { limit, afterId } = connection.window;
-  const positions = new Map(columnList(connection).map((column, i) => [column, i]));
-  const at: PositionOf = (column) => {
-    const position = positions.get(column);
-    if (position === undefined) throw new Error(`the page statement does not select ${column}`);
-    return position;
-  };
-  const id = at('id');
+  const id = at(`${rowPrefix(level)}id`);
   // A cursor is base64url: nothing to escape.
   const cursorOf = (row: Row | undefined) => (row === undefined ? 'null' : `"${encodeCursor(row[id] as number)}"`);
   const edgeCursor = quoted((row) => encodeCursor(row[id] as number));
@@ -276,7 +341,7 @@ function pageWriter(connection: ConnectionPlan): PageWriter {
       case 'edges': {
         const edge = objectWriter(
           field.edge.map((e): [string, FieldWriter] => {
-            if (e.kind === 'node') return [e.key, plain(rowWriter(e.node, '', at))];
+            if (e.kind === 'node') return [e.key, plain(rowWriter(e.node, level, at, innerPageOf))];
             if (e.kind === 'cursor') return [e.key, edgeCursor];
             const json = JSON.stringify(e.value);
             return [e.key, plain(() => json)];
@@ -284,11 +349,11 @@ function pageWriter(connection: ConnectionPlan): PageWriter {
         );
         return [
           field.key,
-          (page, _more, out) => {
+          (page, children, _more, out) => {
             out.push('[');
             for (let i = 0; i < page.length; i++) {
               if (i > 0) out.push(',');
-              out.push(edge(page[i]!));
+              out.push(edge(page[i]!, children === null ? NO_ROWS : children[i]!));
             }
             out.push(']');
           },
@@ -300,13 +365,13 @@ function pageWriter(connection: ConnectionPlan): PageWriter {
             case 'constant':
               return [p.key, constantWriter(p.value)];
             case 'hasNextPage':
-              return [p.key, (_page, more, out) => void out.push(String(more))];
+              return [p.key, (_page, _children, more, out) => void out.push(String(more))];
             case 'hasPreviousPage':
-              return [p.key, (_page, _more, out) => void out.push(String(afterId !== null))];
+              return [p.key, (_page, _children, _more, out) => void out.push(String(afterId !== null))];
             case 'startCursor':
-              return [p.key, (page, _more, out) => void out.push(cursorOf(page[0]))];
+              return [p.key, (page, _children, _more, out) => void out.push(cursorOf(page[0]))];
             case 'endCursor':
-              return [p.key, (page, _more, out) => void out.push(cursorOf(page[page.length - 1]))];
+              return [p.key, (page, _children, _more, out) => void out.push(cursorOf(page[page.length - 1]))];
           }
         });
         return [field.key, fieldsWriter(info)];
@@ -314,77 +379,147 @@ function pageWriter(connection: ConnectionPlan): PageWriter {
     }
   });
   const write = fieldsWriter(fields);
-  const tags = connection.source === 'artifacts' || connection.source === 'artifactsOfCollection' ? at('tags') : null;
+  const tags = listsArtifacts(connection) ? at(`${rowPrefix(level)}tags`) : null;
   return {
+    limit,
     checkRow: tags === null ? null : (row) => assertTagsParse(row[tags]),
-    write(rows, out) {
+    write(rows, children, out) {
       const more = rows.length > limit;
-      write(more ? rows.slice(0, limit) : rows, more, out);
+      write(more ? rows.slice(0, limit) : rows, children, more, out);
     },
   };
 }
 
 /**
- * The statement: the page's rows (pageRowsSql) with the columns read, owners joined when asked
- * for, read as arrays (ROWS_AS_ARRAYS: no row objects to make and drop).
+ * The statement: the top page's rows (pageRowsSql) with the columns read, owners joined when
+ * asked for, read as arrays (ROWS_AS_ARRAYS: no row objects to make and drop). With a page
+ * inside, each top row is joined with the rows of its page, found by id among the ids that
+ * page's own query gives for it (the JSON statement's query, correlated with r0): one result row
+ * per child (or one with NULLs when it has none), in order of the top row's id, then the child's.
  */
 const rowsStatement = new QueryTemplate(
   // Its own compiled shapes (one QueryTemplate), so the JSON statement's key serves as is.
   (plan: ResponsePlan) => statementOf(plan).key,
   (db, plan: ResponsePlan, slot) => {
-    const connection = plan.connections[0]!;
-    const list = columnList(connection);
-    const columns = list.map((c) =>
-      c.startsWith(OWNER_PREFIX) ? sql`${sql.ref(`u.${c.slice(OWNER_PREFIX.length)}`)} as ${sql.id(c)}` : sql`${sql.ref(`r.${c}`)} as ${sql.id(c)}`,
-    );
-    const withPageInfo = connection.fields.some((f) => f.kind === 'pageInfo');
-    const rows = pageRowsSql(connection, slot, slot<number>(`${withPageInfo ? 'fetch' : 'limit'}${connection.index}`));
-    const join = list.some((c) => c.startsWith(OWNER_PREFIX)) ? sql` left join users as u on ${sql.ref('u.id')} = ${sql.ref('r.owner_id')}` : sql``;
-    const statement = sql<Row>`${sql.raw(ROWS_AS_ARRAYS)}select ${sql.join(columns)} from (${rows}) as r${join} order by ${sql.ref('r.id')}`;
+    const chain = chainOf(plan)!;
+    const list = columnList(chain);
+    const columns = list.map((c) => sql`${sql.ref(`${c.slice(0, 2)}.${c.slice(4)}`)} as ${sql.id(c)}`);
+    const fetched = (connection: ConnectionPlan) => slot<number>(`${connection.fields.some((f) => f.kind === 'pageInfo') ? 'fetch' : 'limit'}${connection.index}`);
+    const joins: RawBuilder<unknown>[] = [];
+    if (chain.inner !== null) {
+      const table = listsArtifacts(chain.inner) ? 'artifacts' : 'collections';
+      const ids = pageRowsSql(chain.inner, slot, fetched(chain.inner), 1);
+      // Not ordered by r1.id too: SQLite walks an IN list in order already, and sorting what is
+      // sorted cost a tenth of the statement; answerFromRows checks the order, and sorts if not.
+      joins.push(sql` left join ${sql.table(table)} as r1 on ${sql.ref('r1.id')} in (${ids})`);
+    }
+    for (const level of [0, 1] as const) {
+      if (list.includes(`${ownerPrefix(level)}id`)) {
+        joins.push(sql` left join users as ${sql.id(`u${level}`)} on ${sql.ref(`u${level}.id`)} = ${sql.ref(`r${level}.owner_id`)}`);
+      }
+    }
+    const rows = pageRowsSql(chain.top, slot, fetched(chain.top), 0);
+    const statement = sql<Row>`${sql.raw(ROWS_AS_ARRAYS)}select ${sql.join(columns)} from (${rows}) as r0${sql.join(joins, sql``)} order by ${sql.ref('r0.id')}`;
     return { compile: () => statement.compile(db) };
   },
 );
 
-/** What answers a flat plan, made once per plan. */
+/** What answers a plan of a chain, made once per plan. */
 interface PlanWriter {
-  page: PageWriter;
+  top: PageWriter;
+  /** Where the top row's id and (with a page inside) the child's sit in a result row. */
+  topId: number;
+  inner: { page: PageWriter; id: number } | null;
   /** The JSON text of `data` before and after the page's (its one connection field). */
   before: string;
   after: string;
 }
 
-const writers = new WeakMap<ResponsePlan, PlanWriter>();
+/** Per plan: its writer, or null when it is not a chain (the JSON statement answers it). */
+const writers = new WeakMap<ResponsePlan, PlanWriter | null>();
 
-function writerOf(plan: ResponsePlan): PlanWriter {
+function writerOf(plan: ResponsePlan): PlanWriter | null {
   let writer = writers.get(plan);
   if (writer === undefined) {
-    // isFlatPlan: one field is the page, the others are constants (__typename).
-    const at = plan.fields.findIndex((f) => f.kind === 'connection');
-    const keyOf = (i: number) => `${i === 0 ? '{' : ','}${JSON.stringify(plan.fields[i]!.key)}:`;
-    const constants = (from: number, to: number) =>
-      plan.fields
-        .slice(from, to)
-        .map((f, k) => keyOf(from + k) + JSON.stringify(f.kind === 'constant' ? f.value : null))
-        .join('');
-    const before = constants(0, at) + keyOf(at);
-    const after = constants(at + 1, plan.fields.length);
-    writer = { page: pageWriter(plan.connections[0]!), before, after: `${after}}` };
+    const chain = chainOf(plan);
+    writer = chain === null ? null : makeWriter(plan, chain);
     writers.set(plan, writer);
   }
   return writer;
 }
 
+function makeWriter(plan: ResponsePlan, chain: Chain): PlanWriter {
+  const positions = new Map(columnList(chain).map((column, i) => [column, i]));
+  const at: PositionOf = (column) => {
+    const position = positions.get(column);
+    if (position === undefined) throw new Error(`the rows statement does not select ${column}`);
+    return position;
+  };
+  let inner: PlanWriter['inner'] = null;
+  const innerPageOf: InnerPageOf = (connection) => {
+    // chainOf found exactly one page inside the top page's rows: this one.
+    inner ??= { page: pageWriter(connection, 1, at, null), id: at(`${rowPrefix(1)}id`) };
+    return inner.page;
+  };
+  const top = pageWriter(chain.top, 0, at, innerPageOf);
+  // chainOf: one root field is the page, the others are constants (__typename).
+  const index = plan.fields.findIndex((f) => f.kind === 'connection');
+  const keyOf = (i: number) => `${i === 0 ? '{' : ','}${JSON.stringify(plan.fields[i]!.key)}:`;
+  const constants = (from: number, to: number) =>
+    plan.fields
+      .slice(from, to)
+      .map((f, k) => keyOf(from + k) + JSON.stringify(f.kind === 'constant' ? f.value : null))
+      .join('');
+  return { top, topId: at(`${rowPrefix(0)}id`), inner, before: constants(0, index) + keyOf(index), after: `${constants(index + 1, plan.fields.length)}}` };
+}
+
+/** Whether `plan` is answered from rows (answerFromRows): a chain of one page, or of a page with one page inside its rows. */
+export function isAnsweredFromRows(plan: ResponsePlan): boolean {
+  return writerOf(plan) !== null;
+}
+
 /**
- * Runs the statement of a flat plan (isFlatPlan) and returns the JSON text of the response's
- * data; it throws UnanswerableRow when a stored value is not one GraphQL would pass through.
+ * Runs the statement of a chain (isAnsweredFromRows) and returns the JSON text of the
+ * response's data; it throws UnanswerableRow when a stored value is not one GraphQL would pass
+ * through.
  */
 export async function answerFromRows(db: Db, plan: ResponsePlan): Promise<string> {
-  const rows = await rowsStatement.execute(db, plan, statementOf(plan).values);
   const writer = writerOf(plan);
-  const check = writer.page.checkRow;
-  if (check) for (const row of rows) check(row);
+  if (writer === null) throw new Error('not a plan answered from rows');
+  const rows = await rowsStatement.execute(db, plan, statementOf(plan).values);
   const out = [writer.before];
-  writer.page.write(rows, out);
+  if (writer.inner === null) {
+    const check = writer.top.checkRow;
+    if (check) for (const row of rows) check(row);
+    writer.top.write(rows, null, out);
+  } else {
+    // One result row per child: the top rows are the first of each run of one top id.
+    const { topId, inner } = writer;
+    const tops: Row[] = [];
+    const children: Row[][] = [];
+    let current: Row[] = [];
+    let ordered = true;
+    for (const row of rows) {
+      if (tops.length === 0 || row[topId] !== tops[tops.length - 1]![topId]) {
+        tops.push(row);
+        children.push((current = []));
+      }
+      const id = row[inner.id] as number | null;
+      if (id === null) continue;
+      if (current.length > 0 && (current[current.length - 1]![inner.id] as number) > id) ordered = false;
+      current.push(row);
+    }
+    // The statement orders the top rows only (see rowsStatement); a page's rows go by id.
+    if (!ordered) for (const page of children) page.sort((a, b) => (a[inner.id] as number) - (b[inner.id] as number));
+    // As the resolvers map rows: every top row fetched, and the children of those on the page
+    // (the row past the page has none fetched by them).
+    const checkTop = writer.top.checkRow;
+    const checkChild = inner.page.checkRow;
+    const onPage = Math.min(tops.length, writer.top.limit);
+    if (checkTop) for (const row of tops) checkTop(row);
+    if (checkChild) for (let i = 0; i < onPage; i++) for (const row of children[i]!) checkChild(row);
+    writer.top.write(tops, children, out);
+  }
   out.push(writer.after);
   return out.join('');
 }

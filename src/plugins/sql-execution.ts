@@ -1,7 +1,8 @@
 /**
  * Read queries answered by one SQL statement instead of the resolvers, on SQLite: a query of one
- * page from its rows, written as JSON by a writer made per plan (src/db/page-rows.ts), one with
- * pages inside pages by a statement that builds the JSON (src/db/json-response.ts). A query
+ * page, or of one page with one page inside its rows, from its rows, written as JSON by a writer
+ * made per plan (src/db/page-rows.ts); one with pages deeper or side by side by a statement that
+ * builds the JSON (src/db/json-response.ts). A query
  * qualifies when it is one `query` operation whose every field the statement knows how to read
  * and whose every field the permission table allows this viewer without looking at the data:
  *
@@ -55,7 +56,7 @@ import {
   type RowPlan,
   type RowType,
 } from '../db/json-response.js';
-import { answerFromRows, isFlatPlan } from '../db/page-rows.js';
+import { answerFromRows, isAnsweredFromRows } from '../db/page-rows.js';
 import { pageWindow } from '../db/pagination.js';
 import { readAccess } from '../db/tenancy.js';
 
@@ -309,11 +310,11 @@ export function useSqlExecution(enabled: boolean): SqlExecution {
       const context = args.contextValue;
       const plan = cachedPlan(args.schema, args.document, args.operationName, args.variableValues, context.viewer);
       if (!plan) return;
-      const flat = isFlatPlan(plan);
-      return (flat ? answerFromRows(context.db, plan) : answerInSql(context.db, plan))
+      const rows = isAnsweredFromRows(plan);
+      return (rows ? answerFromRows(context.db, plan) : answerInSql(context.db, plan))
         .then((data) => {
           answered++;
-          if (flat) fromRows++;
+          if (rows) fromRows++;
           setResultAndStopExecution(resultOf(data, () => writtenAsIs++));
         })
         .catch(() => {
