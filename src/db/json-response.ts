@@ -205,10 +205,11 @@ class ResponseSqlBuilder {
   }
 
   /**
-   * The rows of one page: `limit` of them in id order, after the cursor, the viewer's only; every
-   * column, or (`idsOnly`) only their ids.
+   * The rows of one page: `limit` of them in id order, after the cursor, the viewer's only (the
+   * listed table's alias is s<depth>); every column, only their ids, or the columns given with a
+   * join of tables that add at most one row to each (page-rows.ts: owners).
    */
-  pageRows(plan: ConnectionPlan, parentRow: string | null, depth: number, limit: number | RawBuilder<unknown>, idsOnly = false): RawBuilder<unknown> {
+  pageRows(plan: ConnectionPlan, parentRow: string | null, depth: number, limit: number | RawBuilder<unknown>, select: PageSelect = 'all'): RawBuilder<unknown> {
     const listed = plan.source === 'artifacts' || plan.source === 'artifactsOfCollection' ? 'artifacts' : 'collections';
     const s = `s${depth}`;
     const conditions: RawBuilder<unknown>[] = [];
@@ -228,8 +229,9 @@ class ResponseSqlBuilder {
     }
     if (plan.window.afterId !== null) conditions.push(sql`${order} > ${this.slot<number>(`after${plan.index}`)}`);
     const where = conditions.length > 0 ? sql` where ${sql.join(conditions, sql` and `)}` : sql``;
-    const columns = idsOnly ? sql.ref(`${s}.id`) : sql`${sql.ref(s)}.*`;
-    return sql`select ${columns} from ${from}${where} order by ${order} limit ${limit}`;
+    const columns = select === 'all' ? sql`${sql.ref(s)}.*` : select === 'ids' ? sql.ref(`${s}.id`) : select.columns;
+    const join = typeof select === 'string' ? sql`` : select.join;
+    return sql`select ${columns} from ${from}${join}${where} order by ${order} limit ${limit}`;
   }
 
   connection(plan: ConnectionPlan, parentRow: string | null, depth: number): RawBuilder<unknown> {
@@ -327,13 +329,16 @@ export function statementOf(plan: ResponsePlan): Statement {
   return statement;
 }
 
+/** What a page's query selects: every column of the listed rows, their ids, or columns of them and of tables joined to them. */
+export type PageSelect = 'all' | 'ids' | { columns: RawBuilder<unknown>; join: RawBuilder<unknown> };
+
 /**
  * The SQL of the rows of a page, for page-rows.ts: at the top of a plan (depth 0, parentless), or
- * (depth 1) the page of the row `r0` of the page above it, only their ids. The tenancy, cursor and
- * order are the JSON statement's own.
+ * (depth 1) the page of the row `r0` of the page above it. The tenancy, cursor and order are the
+ * JSON statement's own; the listed table's alias is s<depth>.
  */
-export function pageRowsSql(plan: ConnectionPlan, slot: SlotOf, limit: number | RawBuilder<unknown>, depth: 0 | 1): RawBuilder<unknown> {
-  return new ResponseSqlBuilder(slot).pageRows(plan, depth === 0 ? null : 'r0', depth, limit, depth === 1);
+export function pageRowsSql(plan: ConnectionPlan, slot: SlotOf, limit: number | RawBuilder<unknown>, depth: 0 | 1, select: PageSelect): RawBuilder<unknown> {
+  return new ResponseSqlBuilder(slot).pageRows(plan, depth === 0 ? null : 'r0', depth, limit, select);
 }
 
 const responseStatement = new QueryTemplate((plan: ResponsePlan) => statementOf(plan).key, (db, plan: ResponsePlan, slot) => {

@@ -118,13 +118,17 @@ function assertTagsParse(value: unknown): void {
 }
 
 /**
- * Writes the JSON of one row's piece of the answer: one short string per object, which the page
- * then joins with the others once, at the end, into one flat string (adding strings up with `+`
- * instead makes a tree of thousands of pieces per response, which the garbage collector then
- * copies around until the response is written: in the bench that cost more than the statement).
- * `children` are the rows of the page inside this row (level 1 of the chain), empty elsewhere.
+ * Appends the JSON of one row's piece of the answer to `out`, piece by piece: the response's
+ * pieces are joined once, at the end, into one flat string. Adding strings up with `+` instead
+ * makes a tree of pieces, which the garbage collector then copies around until the response is
+ * written (for a whole page that cost more than the statement; one string per object still
+ * cost more than pushing its pieces, docs/performance.md). `children` are the rows of the page
+ * inside this row (level 1 of the chain), empty elsewhere.
  */
-type Writer = (row: Row, children: readonly Row[]) => string;
+type Writer = (row: Row, children: readonly Row[], out: string[]) => void;
+
+/** Gives the JSON text of one value of a row (a new string, or one the row or the writer holds). */
+type ValueText = (row: Row) => string;
 
 const NO_ROWS: readonly Row[] = [];
 
@@ -149,13 +153,12 @@ function columnsOf(value: ValueSql): readonly string[] {
  * (nothing in it to escape), and the object around them writes those quotes as part of its
  * constant text, so a quoted value costs no string of its own.
  */
-interface FieldWriter {
-  write: Writer;
-  quoted: boolean;
-}
+type FieldWriter = { value: ValueText; quoted: boolean } | { write: Writer; quoted: false };
 
-const plain = (write: Writer): FieldWriter => ({ write, quoted: false });
-const quoted = (write: Writer): FieldWriter => ({ write, quoted: true });
+const plain = (value: ValueText): FieldWriter => ({ value, quoted: false });
+const quoted = (value: ValueText): FieldWriter => ({ value, quoted: true });
+/** A field whose value has pieces of its own (an object, a page). */
+const nested = (write: Writer): FieldWriter => ({ write, quoted: false });
 
 function valueWriter(value: ValueSql, prefix: string, at: PositionOf): FieldWriter {
   switch (value.kind) {
@@ -207,9 +210,8 @@ function valueWriter(value: ValueSql, prefix: string, at: PositionOf): FieldWrit
 }
 
 /**
- * Writes `{"key":value,...}` with the writers of its entries: one short string per object, which
- * the page then joins (see Writer). The constant text between two values (a comma, the next key,
- * the quotes of quoted values) is made once, here.
+ * Writes `{"key":value,...}` with the writers of its entries. The constant text between two
+ * values (a comma, the next key, the quotes of quoted values) is made once, here.
  */
 function objectWriter(entries: readonly [string, FieldWriter][]): Writer {
   const n = entries.length;
@@ -218,11 +220,18 @@ function objectWriter(entries: readonly [string, FieldWriter][]): Writer {
     return `${i === 0 ? '{' : `${closing},`}${JSON.stringify(key)}:${field.quoted ? '"' : ''}`;
   });
   const end = `${n > 0 && entries[n - 1]![1].quoted ? '"' : ''}}`;
-  const writers = entries.map(([, field]) => field.write);
-  return (row, children) => {
-    let json = '';
-    for (let i = 0; i < n; i++) json += before[i]! + writers[i]!(row, children);
-    return json + end;
+  const values = entries.map(([, field]) => ('value' in field ? field.value : null));
+  const writers = entries.map(([, field]) => ('write' in field ? field.write : null));
+  return (row, children, out) => {
+    for (let i = 0; i < n; i++) {
+      const value = values[i];
+      if (value) out.push(before[i]!, value(row));
+      else {
+        out.push(before[i]!);
+        writers[i]!(row, children, out);
+      }
+    }
+    out.push(end);
   };
 }
 
@@ -240,20 +249,13 @@ function rowWriter(plan: RowPlan, level: Level, at: PositionOf, innerPageOf: Inn
             const user = fields(field.user, ownerPrefix(level));
             const ownerId = at(`${ownerPrefix(level)}id`);
             // Null without an owner or when the owner's row is gone, as usersByIds answers.
-            return [field.key, plain((row) => (row[ownerId] === null ? 'null' : user(row, NO_ROWS)))];
+            return [field.key, nested((row, _children, out) => (row[ownerId] === null ? void out.push('null') : user(row, NO_ROWS, out)))];
           }
           case 'connection': {
             // chainOf: only the top page's rows hold a page, and only one.
             if (innerPageOf === null || of !== plan) throw new Error('a page this deep is answered by the JSON statement, not from rows');
             const page = innerPageOf(field.connection);
-            return [
-              field.key,
-              plain((_row, children) => {
-                const out: string[] = [];
-                page.write(children, null, out);
-                return out.join('');
-              }),
-            ];
+            return [field.key, nested((_row, children, out) => page.write(children, null, out))];
           }
         }
       }),
@@ -341,7 +343,7 @@ function pageWriter(connection: ConnectionPlan, level: Level, at: PositionOf, in
       case 'edges': {
         const edge = objectWriter(
           field.edge.map((e): [string, FieldWriter] => {
-            if (e.kind === 'node') return [e.key, plain(rowWriter(e.node, level, at, innerPageOf))];
+            if (e.kind === 'node') return [e.key, nested(rowWriter(e.node, level, at, innerPageOf))];
             if (e.kind === 'cursor') return [e.key, edgeCursor];
             const json = JSON.stringify(e.value);
             return [e.key, plain(() => json)];
@@ -353,7 +355,7 @@ function pageWriter(connection: ConnectionPlan, level: Level, at: PositionOf, in
             out.push('[');
             for (let i = 0; i < page.length; i++) {
               if (i > 0) out.push(',');
-              out.push(edge(page[i]!, children === null ? NO_ROWS : children[i]!));
+              edge(page[i]!, children === null ? NO_ROWS : children[i]!, out);
             }
             out.push(']');
           },
@@ -403,23 +405,27 @@ const rowsStatement = new QueryTemplate(
   (db, plan: ResponsePlan, slot) => {
     const chain = chainOf(plan)!;
     const list = columnList(chain);
-    const columns = list.map((c) => sql`${sql.ref(`${c.slice(0, 2)}.${c.slice(4)}`)} as ${sql.id(c)}`);
     const fetched = (connection: ConnectionPlan) => slot<number>(`${connection.fields.some((f) => f.kind === 'pageInfo') ? 'fetch' : 'limit'}${connection.index}`);
-    const joins: RawBuilder<unknown>[] = [];
-    if (chain.inner !== null) {
+    const ownerJoin = (level: Level, row: string) =>
+      list.includes(`${ownerPrefix(level)}id`) ? sql` left join users as ${sql.id(`u${level}`)} on ${sql.ref(`u${level}.id`)} = ${sql.ref(`${row}.owner_id`)}` : sql``;
+    // A column's table alias is the part of its name before `__`, but for the top page's rows
+    // when they are read in its own query (s0, below).
+    const columns = (top: string) => sql.join(list.map((c) => sql`${sql.ref(`${c.startsWith('r0__') ? top : c.slice(0, 2)}.${c.slice(4)}`)} as ${sql.id(c)}`));
+    let statement: RawBuilder<Row>;
+    if (chain.inner === null) {
+      // One page: its own query reads the columns, owners joined (one users row at most per
+      // artifact, so the LIMIT still counts artifacts): no subquery to copy the rows through.
+      const page = pageRowsSql(chain.top, slot, fetched(chain.top), 0, { columns: columns('s0'), join: ownerJoin(0, 's0') });
+      statement = sql<Row>`${sql.raw(ROWS_AS_ARRAYS)}${page}`;
+    } else {
       const table = listsArtifacts(chain.inner) ? 'artifacts' : 'collections';
-      const ids = pageRowsSql(chain.inner, slot, fetched(chain.inner), 1);
+      const top = pageRowsSql(chain.top, slot, fetched(chain.top), 0, 'all');
+      const ids = pageRowsSql(chain.inner, slot, fetched(chain.inner), 1, 'ids');
       // Not ordered by r1.id too: SQLite walks an IN list in order already, and sorting what is
       // sorted cost a tenth of the statement; answerFromRows checks the order, and sorts if not.
-      joins.push(sql` left join ${sql.table(table)} as r1 on ${sql.ref('r1.id')} in (${ids})`);
+      const inner = sql` left join ${sql.table(table)} as r1 on ${sql.ref('r1.id')} in (${ids})`;
+      statement = sql<Row>`${sql.raw(ROWS_AS_ARRAYS)}select ${columns('r0')} from (${top}) as r0${inner}${ownerJoin(0, 'r0')}${ownerJoin(1, 'r1')} order by ${sql.ref('r0.id')}`;
     }
-    for (const level of [0, 1] as const) {
-      if (list.includes(`${ownerPrefix(level)}id`)) {
-        joins.push(sql` left join users as ${sql.id(`u${level}`)} on ${sql.ref(`u${level}.id`)} = ${sql.ref(`r${level}.owner_id`)}`);
-      }
-    }
-    const rows = pageRowsSql(chain.top, slot, fetched(chain.top), 0);
-    const statement = sql<Row>`${sql.raw(ROWS_AS_ARRAYS)}select ${sql.join(columns)} from (${rows}) as r0${sql.join(joins, sql``)} order by ${sql.ref('r0.id')}`;
     return { compile: () => statement.compile(db) };
   },
 );
