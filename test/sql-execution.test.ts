@@ -464,4 +464,25 @@ describe('a result of the SQL path', () => {
     expect(fresh.stringify(withErrors)).toBe(JSON.stringify({ data: JSON.parse(json), errors: [{ message: 'added' }] }));
     expect(asIs).toBe(0);
   });
+
+  it('is written the same when Yoga calls its stringify unbound, and JSON.stringify of it gives its data', () => {
+    let asIs = 0;
+    const result = resultOf(json, () => asIs++);
+    const { stringify: unbound } = result as { stringify(value: unknown): string };
+    expect(unbound(result)).toBe(`{"data":${json}}`);
+    expect(asIs).toBe(1);
+    expect(JSON.stringify(result)).toBe(`{"data":${json}}`);
+  });
+
+  it('makes no function per result: every result shares its data accessor and its stringify', () => {
+    // A getter written in an object literal is a new function per result, and such objects kept
+    // each response's text alive for the garbage collector to copy (docs/performance.md).
+    const [a, b] = [resultOf(json, () => {}), resultOf('{}', () => {})];
+    const accessor = (result: object) => Object.getOwnPropertyDescriptor(result, 'data');
+    expect(typeof accessor(a)?.get).toBe('function');
+    expect(accessor(a)?.enumerable).toBe(true);
+    expect(accessor(a)?.get).toBe(accessor(b)?.get);
+    expect((a as { stringify?: unknown }).stringify).toBe((b as { stringify?: unknown }).stringify);
+    expect(b.data).toEqual({});
+  });
 });
