@@ -266,7 +266,7 @@ export interface SqlExecution {
   plugin: Plugin<Context>;
   /** How many operations the SQL path answered, for tests and debugging. */
   answered(): number;
-  /** How many of those were flat pages answered from rows (page-rows.ts), the rest by the JSON statement. */
+  /** How many of those were answered from rows (page-rows.ts: a page, or a page of pages), the rest by the JSON statement. */
   answeredFromRows(): number;
   /** How many of those answers were written as the statement's JSON text, unparsed. */
   writtenAsIs(): number;
@@ -305,10 +305,11 @@ function stringifySqlResult(value: unknown): string {
  * read `data` (it is parsed then) or serialize another object in its place (errors added, say),
  * JSON.stringify does the work as usual.
  *
- * Its `data` is an accessor whose function is shared by every result, set with defineProperty:
- * an object literal with a getter made per result is a dictionary-mode object, and under load
- * those kept each response's text alive for the garbage collector to copy and promote (on W2
- * with the JWT, scavenges of 8–12 ms, 17 % of the server's time, against 1 ms: docs/performance.md).
+ * Its `data` is an accessor whose function is shared by every result, set with defineProperty,
+ * and its `stringify` one shared function: made as an object literal with a getter and a method
+ * per result (a dictionary-mode object in V8), results made every scavenge of the garbage
+ * collector slow under load (on W2 with the JWT, 8–12 ms each, 17 % of the server's time,
+ * against 1 ms: docs/performance.md).
  */
 export function resultOf(json: string, onWrittenAsIs: () => void): ExecutionResult {
   const result = { [SQL_JSON]: { json, parsed: undefined, onWrittenAsIs }, stringify: stringifySqlResult };
