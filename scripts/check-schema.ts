@@ -1,10 +1,13 @@
 /**
  * `npm run drift`: fails when schema.graphql is not what `npm run schema` would write, or when
- * the schema misses anything of the public contract (../shared/contract.graphql, or CONTRACT_PATH).
+ * the schema misses anything of the public contract (the repository's copy, contract/contract.graphql,
+ * or CONTRACT_PATH), or when ../shared/contract.graphql (or SHARED_CONTRACT_PATH) is beside the
+ * repository and differs from that copy.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { printSdl, schema } from '../src/schema/index.js';
 import { contractProblems } from './contract.js';
+import { CONTRACT_PATH, SHARED_CONTRACT_PATH, contractCopyProblem } from './contract-copy.js';
 import { PENDING_CONTRACT_ITEMS } from './pending-contract.js';
 
 let failed = false;
@@ -14,9 +17,10 @@ if (!existsSync(committed) || readFileSync(committed, 'utf8') !== printSdl()) {
   failed = true;
 }
 
-const contractPath = process.env.CONTRACT_PATH ?? new URL('../../shared/contract.graphql', import.meta.url).pathname;
-if (!existsSync(contractPath)) {
-  console.error(`The contract is not at ${contractPath}: put ../shared beside the repository or set CONTRACT_PATH.`);
+const contractPath = process.env.CONTRACT_PATH ?? CONTRACT_PATH;
+const copyProblem = contractCopyProblem(contractPath, process.env.SHARED_CONTRACT_PATH ?? SHARED_CONTRACT_PATH);
+if (copyProblem) {
+  console.error(`contract: ${copyProblem}`);
   process.exit(1);
 }
 const problems = contractProblems(readFileSync(contractPath, 'utf8'), schema);

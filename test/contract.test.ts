@@ -3,14 +3,19 @@
  * leaves only the items scripts/pending-contract.ts waits for, and the comparison itself
  * catches every kind of break a client would feel while allowing what no client can notice.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { buildSchema } from 'graphql';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { contractProblems } from '../scripts/contract.js';
+import { SHARED_CONTRACT_PATH, contractCopyProblem, readContract } from '../scripts/contract-copy.js';
 import { PENDING_CONTRACT_ITEMS } from '../scripts/pending-contract.js';
 import { printSdl, schema } from '../src/schema/index.js';
 
-const CONTRACT_SDL = readFileSync(new URL('../../shared/contract.graphql', import.meta.url), 'utf8');
+const CONTRACT_SDL = readContract();
 
 describe('the live schema', () => {
   const problems = contractProblems(CONTRACT_SDL, schema);
@@ -144,4 +149,46 @@ describe('contractProblems', () => {
       'input field ThingInput.more is required but not in the contract',
     ]);
   });
+});
+
+describe("the contract's copy in the repository", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'contract-copy-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it('is trusted alone, and when the shared copy beside it is byte-equal', () => {
+    const copy = file('copy.graphql', readContract());
+    expect(contractCopyProblem(copy, join(dir, 'no-shared', 'contract.graphql'))).toBeNull();
+    expect(contractCopyProblem(copy, file('same.graphql', readContract()))).toBeNull();
+  });
+
+  it('is refused when missing, or when the shared copy differs by so much as a comment', () => {
+    expect(contractCopyProblem(join(dir, 'missing.graphql'))).toMatch(/is not at/);
+    const copy = file('copy2.graphql', readContract());
+    const shared = file('changed.graphql', `${readContract()}\n# one more line\n`);
+    expect(contractCopyProblem(copy, shared)).toMatch(/differs from .*changed\.graphql: copy the shared contract/);
+  });
+
+  // A clone with nothing beside it has nothing to compare with: the case is reported as skipped.
+  it.skipIf(!existsSync(SHARED_CONTRACT_PATH))('matches ../shared/contract.graphql, which is beside the repository', () => {
+    expect(readContract()).toBe(readFileSync(SHARED_CONTRACT_PATH, 'utf8'));
+  });
+
+  it('makes `npm run drift` fail when the shared copy differs, and pass when it is absent', () => {
+    const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
+    const script = fileURLToPath(new URL('../scripts/check-schema.ts', import.meta.url));
+    const run = (shared: string) =>
+      spawnSync(tsx, [script], { encoding: 'utf8', env: { ...process.env, SHARED_CONTRACT_PATH: shared }, timeout: 60_000 });
+    const differs = run(file('drifted.graphql', readContract().replace('type Query', '# drifted\ntype Query')));
+    expect(differs.status).toBe(1);
+    expect(differs.stderr).toMatch(/contract: .* differs from .*drifted\.graphql/);
+    const absent = run(join(dir, 'nowhere', 'contract.graphql'));
+    expect(absent.stderr).toBe('');
+    expect(absent.status).toBe(0);
+    expect(absent.stdout).toMatch(/covers the contract/);
+  }, 60_000);
 });

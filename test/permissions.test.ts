@@ -3,10 +3,10 @@
  * field, asserting allowed vs FORBIDDEN/UNAUTHENTICATED and the HTTP status. The role → scopes
  * oracle is written out here from the contract, independently of the server's own table.
  */
-import { readFileSync } from 'node:fs';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { buildSchema, isObjectType } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readContract } from '../scripts/contract-copy.js';
 import { ROOT_PERMISSIONS, TYPE_PERMISSIONS, ruleFor } from '../src/auth/permissions.js';
 import { passesForCaller, requirementOf, type ShieldRule } from '../src/auth/rules.js';
 import { ROLES } from '../src/auth/scopes.js';
@@ -129,7 +129,7 @@ describe('the permission table', () => {
   });
 
   it('asks for the scopes the contract documents on each root field', () => {
-    const contract = buildSchema(readFileSync(new URL('../../shared/contract.graphql', import.meta.url), 'utf8'));
+    const contract = buildSchema(readContract());
     for (const type of ['Query', 'Mutation'] as const) {
       const root = contract.getType(type);
       if (!isObjectType(root)) throw new Error(`contract has no ${type}`);
