@@ -4,7 +4,7 @@
  */
 import { GraphQLError } from 'graphql';
 
-export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT' | 'RATE_LIMITED';
+export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT' | 'RATE_LIMITED' | 'DATABASE_BUSY';
 
 function make(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { code, ...extra } });
@@ -42,6 +42,13 @@ export function rateLimited(retryAfterSeconds: number): GraphQLError {
   return make('RATE_LIMITED', `Too many attempts; try again in ${seconds} seconds.`, {
     retryAfter: seconds,
     http: { status: 429, headers: { 'Retry-After': String(seconds) } },
+  });
+}
+
+/** The database's write lock stayed taken past the wait (src/db/sqlite-busy.ts): nothing was written; HTTP 503. */
+export function databaseBusy(): GraphQLError {
+  return make('DATABASE_BUSY', 'The database is busy; nothing was written. Try again.', {
+    http: { status: 503, headers: { 'Retry-After': '1' } },
   });
 }
 

@@ -15,6 +15,7 @@ import {
   type SqliteStatement,
 } from 'kysely';
 import { utf8Base64 } from '../schema/global-id.js';
+import { BUSY_TIMEOUT_MS, LOCK_WAIT_MS, whileBusy } from './sqlite-busy.js';
 
 /** Distinct SQL texts kept prepared; IN lists of many lengths make more, the oldest go first. */
 export const STATEMENT_CACHE_SIZE = 500;
@@ -22,15 +23,18 @@ export const STATEMENT_CACHE_SIZE = 500;
 export function openSqlite(path: string): SQLite.Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SQLite(path);
-  // WAL lets readers run beside the writer; busy_timeout makes a second process wait, not fail.
+  // WAL lets readers run beside the writer. While the file is opened, busy_timeout makes a
+  // second process wait, not fail; once open, waits for the write lock are short and retried
+  // from a timer (src/db/sqlite-busy.ts), so the event loop is never held for long.
+  sqlite.pragma(`busy_timeout = ${LOCK_WAIT_MS}`);
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   // SQLite's own lower() folds ASCII only; search must be case-insensitive for "Über" too.
   sqlite.function('lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value));
   registerResponseFunctions(sqlite);
   optimizeSqlite(sqlite, { onOpen: true });
+  sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   return sqlite;
 }
 
@@ -166,8 +170,19 @@ export function withStatementCache(sqlite: SQLite.Database, size = STATEMENT_CAC
  * the lock upgrade, and SQLite answers SQLITE_BUSY at once instead of waiting busy_timeout.
  */
 class ImmediateTransactionDriver extends SqliteDriver {
+  private waiting: DatabaseConnection | undefined;
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+
+  /** The one connection, its statements retried from a timer while the write lock is taken. */
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await super.acquireConnection();
+    return (this.waiting ??= {
+      executeQuery: (query) => whileBusy(() => connection.executeQuery(query)),
+      streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
+    });
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { RateLimiterPostgres, RateLimiterRes, RateLimiterSQLite, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { RawClient } from '../../db/database.js';
+import { whileBusy } from '../../db/sqlite-busy.js';
 import { rateLimited } from '../../errors.js';
 
 interface Limit {
@@ -43,14 +44,15 @@ export class RateLimits {
 
   /** Throws RATE_LIMITED when `key` has used up `name`'s allowance; counts nothing. */
   async check(name: LimitName, key: string): Promise<void> {
-    const state = await this.limiters[name].get(key);
+    const state = await whileBusy(() => this.limiters[name].get(key));
     if (state && state.consumedPoints >= LIMITS[name].points) throw rateLimited(Math.ceil(state.msBeforeNext / 1000));
   }
 
   /** Counts one attempt against `name` for `key`; throws RATE_LIMITED when that was one too many. */
   async hit(name: LimitName, key: string): Promise<void> {
     try {
-      await this.limiters[name].consume(key);
+      // A count that found the write lock taken changed nothing: counted again, once.
+      await whileBusy(() => this.limiters[name].consume(key));
     } catch (error) {
       if (error instanceof RateLimiterRes) throw rateLimited(Math.ceil(error.msBeforeNext / 1000));
       throw error;
@@ -58,6 +60,6 @@ export class RateLimits {
   }
 
   async reset(name: LimitName, key: string): Promise<void> {
-    await this.limiters[name].delete(key);
+    await whileBusy(() => this.limiters[name].delete(key));
   }
 }
