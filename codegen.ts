@@ -8,7 +8,14 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 
 const output = {
   preset: 'client',
-  presetConfig: { fragmentMasking: false },
+  presetConfig: {
+    fragmentMasking: false,
+    // Each output also writes persisted-documents.json ("sha256:<hex>" → document), the trusted
+    // documents the server accepts by documentId (src/plugins/trusted-documents.ts). The hash is
+    // embedded in each document (`__meta__.hash`) and the document itself kept, so it can still be
+    // printed and sent as text.
+    persistedDocuments: { mode: 'embedHashInDocument', hashAlgorithm: 'sha256' },
+  },
   config: {
     useTypeImports: true,
     enumsAsTypes: true,

@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { isScope, type Scope } from './auth/scopes.js';
+import { ManifestError, readManifest, type TrustedDocuments } from './persisted-documents.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type DatabaseDialect = 'sqlite' | 'postgres';
@@ -58,6 +59,29 @@ export interface Config {
    * one SQLite statement (src/plugins/sql-execution.ts); false runs every query through the resolvers.
    */
   readonly sqlExecution: boolean;
+  /**
+   * SKILLMEAT_CORS_ORIGINS: the exact origins (`https://app.example`) whose pages may call this
+   * server from a browser, with credentials (src/http/cors.ts). Empty: CORS is off.
+   */
+  readonly corsOrigins: readonly string[];
+  /**
+   * SKILLMEAT_ALLOWED_HOSTS: Host header names (`name` or `name:port`, lowercased) served beside
+   * the loopback names, HOST and the public URL's host (src/http/allowed-hosts.ts). Null when unset:
+   * zero-auth then serves those alone, auth enabled serves any Host.
+   */
+  readonly allowedHosts: readonly string[] | null;
+  /**
+   * SKILLMEAT_TRUSTED_DOCUMENTS: a persisted-documents.json manifest; when set, only its documents
+   * run, except for SYSTEM_ADMIN and LOCAL_ADMIN callers (src/plugins/trusted-documents.ts). Null
+   * when unset: any document runs, and the built-in manifest's by documentId too.
+   */
+  readonly trustedDocuments: TrustedDocumentsConfig | null;
+}
+
+export interface TrustedDocumentsConfig {
+  /** The manifest's path, as given. */
+  readonly path: string;
+  readonly documents: TrustedDocuments;
 }
 
 export class ConfigError extends Error {
@@ -200,6 +224,69 @@ function readPublicUrl(env: Env): string | null {
   return raw.replace(/\/+$/, '');
 }
 
+function listOf(env: Env, name: string): string[] | null {
+  const raw = env[name]?.trim();
+  if (!raw) return null;
+  return raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+}
+
+/** Exact origins, as a browser sends them in Origin: scheme://host[:port], no path, no `*`. */
+function readCorsOrigins(env: Env): readonly string[] {
+  const name = 'SKILLMEAT_CORS_ORIGINS';
+  const origins = listOf(env, name) ?? [];
+  for (const origin of origins) {
+    if (origin.includes('*')) throw new ConfigError(`${name} must list exact origins; "*" is not allowed (credentials are sent to every origin listed)`);
+    let url: URL | null = null;
+    try {
+      url = new URL(origin);
+    } catch {
+      // reported below
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+      throw new ConfigError(`${name} entry "${origin}" must be an origin like https://app.example (scheme://host[:port])`);
+    }
+    if (url.origin !== origin) {
+      throw new ConfigError(`${name} entry "${origin}" must be an origin like https://app.example (scheme://host[:port], lowercase, no path or trailing slash): did you mean "${url.origin}"?`);
+    }
+  }
+  return Object.freeze([...new Set(origins)]);
+}
+
+const HOST_NAME = /^(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/;
+
+/** Host names (optionally host:port) a Host header may carry. */
+function readAllowedHosts(env: Env): readonly string[] | null {
+  const name = 'SKILLMEAT_ALLOWED_HOSTS';
+  const entries = listOf(env, name);
+  if (entries === null) return null;
+  const hosts = entries.map((entry) => {
+    const match = /^(\[[0-9a-f:.]+\]|[^:]+)(?::(\d{1,5}))?$/i.exec(entry);
+    const host = match?.[1]?.toLowerCase() ?? '';
+    const port = match?.[2];
+    const validName = host.startsWith('[') ? isIP(host.slice(1, -1)) === 6 : HOST_NAME.test(host) && host.length <= 253;
+    if (!match || !validName || (port !== undefined && Number(port) > 65535)) {
+      throw new ConfigError(
+        `${name} entry "${entry}" must be a host name, optionally with a port (registry.example.com, registry.example.com:8443, [::1]:8080): no scheme, path or "*"`,
+      );
+    }
+    const bare = host.replace(/\.$/, '');
+    return port === undefined ? bare : `${bare}:${port}`;
+  });
+  return Object.freeze([...new Set(hosts)]);
+}
+
+function readTrustedDocuments(env: Env): TrustedDocumentsConfig | null {
+  const name = 'SKILLMEAT_TRUSTED_DOCUMENTS';
+  const path = env[name]?.trim();
+  if (!path) return null;
+  try {
+    return Object.freeze({ path, documents: readManifest(path, `${name} manifest ${path}`) });
+  } catch (error) {
+    if (error instanceof ManifestError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const logLevel = (env.SKILLMEAT_LOG_LEVEL?.trim().toLowerCase() || 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -226,5 +313,8 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl: readPublicUrl(env),
     workers: readWorkers(env),
     sqlExecution: readBoolean(env, 'SKILLMEAT_SQL_EXECUTION', true),
+    corsOrigins: readCorsOrigins(env),
+    allowedHosts: readAllowedHosts(env),
+    trustedDocuments: readTrustedDocuments(env),
   });
 }

@@ -4,7 +4,18 @@
  */
 import { GraphQLError } from 'graphql';
 
-export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT' | 'RATE_LIMITED' | 'DATABASE_BUSY';
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'BAD_USER_INPUT'
+  | 'RATE_LIMITED'
+  | 'DATABASE_BUSY'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'CSRF_PREFLIGHT_REQUIRED'
+  | 'HOST_NOT_ALLOWED'
+  | 'PERSISTED_QUERY_NOT_FOUND'
+  | 'PERSISTED_QUERY_ONLY';
 
 function make(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { code, ...extra } });
@@ -50,6 +61,54 @@ export function databaseBusy(): GraphQLError {
   return make('DATABASE_BUSY', 'The database is busy; nothing was written. Try again.', {
     http: { status: 503, headers: { 'Retry-After': '1' } },
   });
+}
+
+/**
+ * A GraphQL POST whose body is not JSON (a form, multipart, text/plain, none): HTTP 415. Those
+ * are the encodings a page on another site can post without a CORS preflight.
+ */
+export function unsupportedMediaType(): GraphQLError {
+  return make('UNSUPPORTED_MEDIA_TYPE', 'A GraphQL POST must be JSON: send Content-Type: application/json.', { http: { status: 415 } });
+}
+
+/**
+ * A GraphQL GET that a browser could have sent from any site without a CORS preflight: HTTP 403.
+ * `headers` names what would have made it one.
+ */
+export function preflightRequired(headers: readonly string[]): GraphQLError {
+  return make(
+    'CSRF_PREFLIGHT_REQUIRED',
+    `This request was refused as a possible cross-site request forgery: a GraphQL GET must carry one of the headers ${headers.join(', ')} ` +
+      '(or a Content-Type other than a form or text/plain), or be sent as a JSON POST.',
+    { http: { status: 403 } },
+  );
+}
+
+/** A Host header this server does not answer to (DNS rebinding): HTTP 421 Misdirected Request. */
+export function hostNotAllowed(host: string): GraphQLError {
+  const shown = host.replace(/[^\x20-\x7e]/g, '?').slice(0, 100);
+  return make(
+    'HOST_NOT_ALLOWED',
+    `This server does not answer to the Host "${shown}" (DNS rebinding protection). If that is its name, add it to SKILLMEAT_ALLOWED_HOSTS.`,
+    { http: { status: 421 } },
+  );
+}
+
+/** A documentId that names no document of the trusted-documents manifest: HTTP 400. */
+export function persistedQueryNotFound(id: string): GraphQLError {
+  const shown = id.replace(/[^\x20-\x7e]/g, '?').slice(0, 100);
+  return make('PERSISTED_QUERY_NOT_FOUND', `No trusted document has the id "${shown}" (ids are "sha256:" and the 64 hex digits of the document's SHA-256).`, {
+    http: { status: 400 },
+  });
+}
+
+/** A document sent as text, not in the manifest, to a server that runs trusted documents only (SKILLMEAT_TRUSTED_DOCUMENTS): HTTP 400. */
+export function persistedQueryOnly(): GraphQLError {
+  return make(
+    'PERSISTED_QUERY_ONLY',
+    'This server runs trusted documents only: send {"documentId": "sha256:<hex>"} of a document in its manifest. Other documents are for SYSTEM_ADMIN and LOCAL_ADMIN callers.',
+    { http: { status: 400 } },
+  );
 }
 
 export function errorCode(error: unknown): string | undefined {

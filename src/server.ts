@@ -4,10 +4,14 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import { sql } from 'kysely';
 import type { AuthChain } from './auth/chain.js';
+import { requestViewer } from './auth/request-viewer.js';
 import type { Config } from './config.js';
 import { createContext, type Context } from './context/context.js';
 import type { Database } from './db/database.js';
+import { hostPolicy, withAllowedHosts } from './http/allowed-hosts.js';
 import { withBodyLimit } from './http/body-limit.js';
+import { corsPolicy } from './http/cors.js';
+import { useGraphiQL } from './http/graphiql.js';
 import { withDirectGraphQLPost } from './http/graphql-post.js';
 import { withRequestLog } from './http/request-log.js';
 import { useDevicePage } from './http/device-page.js';
@@ -17,7 +21,9 @@ import type { Logger } from './logger.js';
 import { ARMOR_LIMITS } from './plugins/armor-limits.js';
 import { useAuthStatus } from './plugins/auth-status.js';
 import { useCompiledExecution } from './plugins/compiled-execution.js';
+import { useCsrfPrevention } from './plugins/csrf-prevention.js';
 import { useSqlExecution } from './plugins/sql-execution.js';
+import { useTrustedDocuments } from './plugins/trusted-documents.js';
 import { useInputErrorCodes } from './plugins/input-error-codes.js';
 import { maskUnexpectedError } from './plugins/mask-errors.js';
 import { useVersionEndpoint } from './plugins/version.js';
@@ -65,20 +71,27 @@ export interface SkillmeatServer {
 
 export function createServer({ config, database, authChain, logger, idp, directGraphQLPost = true, sqlExecution = config.sqlExecution }: ServerDeps): SkillmeatServer {
   const sqlPath = useSqlExecution(sqlExecution && database.dialect === 'sqlite');
+  // The auth chain's answer, once per request: the trusted-documents check may ask before the context does.
+  const viewerOf = requestViewer(authChain);
   const yoga = createYoga<NodeServerContext, Context>({
     schema: protectedSchema,
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
-    graphiql: { title: 'SkillMeat GraphQL API' },
+    // GraphiQL is served by useGraphiQL (src/http/graphiql.ts): from node_modules, not a CDN.
+    graphiql: false,
     maskedErrors: { isDev: false, maskError: maskUnexpectedError(logger) },
     logging: false,
     // The body limit is enforced once, on the socket, by withBodyLimit (413 before GraphQL sees
     // the request); Yoga's own would pipe every body through a byte-counting stream again.
     maxRequestBodySize: false,
+    // Off unless SKILLMEAT_CORS_ORIGINS names origins; never `*` (src/http/cors.ts).
+    cors: corsPolicy(config.corsOrigins),
+    // No file uploads: a multipart body is a form a page on another site can post.
+    multipart: false,
     context: async ({ request, req }) => {
       const address = req?.socket.remoteAddress ?? null;
-      return createContext(database.db, await authChain.resolve(request, address), address, idp);
+      return createContext(database.db, await viewerOf(request, address), address, idp);
     },
     plugins: [
       useVersionEndpoint({
@@ -99,7 +112,10 @@ export function createServer({ config, database, authChain, logger, idp, directG
           }
         },
       }),
+      useGraphiQL({ title: 'SkillMeat GraphQL API', endpoint: '/graphql' }),
       ...(idp ? [useOAuthEndpoints(database.db, idp, logger), useDevicePage(database.db, idp, authChain)] : []),
+      useCsrfPrevention(),
+      useTrustedDocuments({ trusted: config.trustedDocuments?.documents ?? null, viewerOf }),
       EnvelopArmorPlugin(ARMOR_LIMITS),
       useInputErrorCodes(),
       useAuthStatus(),
@@ -109,6 +125,6 @@ export function createServer({ config, database, authChain, logger, idp, directG
   });
 
   const direct = directGraphQLPost ? withDirectGraphQLPost(yoga, logger) : null;
-  const http = createHttpServer(withRequestLog(logger, withBodyLimit(direct?.listener ?? yoga)));
+  const http = createHttpServer(withRequestLog(logger, withBodyLimit(withAllowedHosts(hostPolicy(config), direct?.listener ?? yoga))));
   return { http, yoga, directAnswers: () => direct?.answered() ?? 0, sqlAnswers: sqlPath.answered, sqlBodiesAsIs: sqlPath.writtenAsIs, sqlAnswersFromRows: sqlPath.answeredFromRows };
 }

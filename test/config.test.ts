@@ -234,3 +234,40 @@ describe('loadConfig refuses bad configuration with one line naming the variable
     expectRefused({ SKILLMEAT_PUBLIC_URL: url }, 'SKILLMEAT_PUBLIC_URL');
   });
 });
+
+describe('SKILLMEAT_CORS_ORIGINS and SKILLMEAT_ALLOWED_HOSTS', () => {
+  it('default to CORS off and no allow-list', () => {
+    expect(loadConfig({})).toMatchObject({ corsOrigins: [], allowedHosts: null });
+    expect(loadConfig({ SKILLMEAT_CORS_ORIGINS: ' ', SKILLMEAT_ALLOWED_HOSTS: '' })).toMatchObject({ corsOrigins: [], allowedHosts: null });
+  });
+
+  it('take comma-separated exact origins and host names, trimmed, frozen, duplicates collapsed', () => {
+    const config = loadConfig({
+      SKILLMEAT_CORS_ORIGINS: 'https://app.example, http://localhost:5173,https://app.example',
+      SKILLMEAT_ALLOWED_HOSTS: 'Registry.Example.com , registry.example.com:8443, [::1]:8080, 10.0.0.5, my_service, host.example.',
+    });
+    expect(config.corsOrigins).toEqual(['https://app.example', 'http://localhost:5173']);
+    expect(config.allowedHosts).toEqual(['registry.example.com', 'registry.example.com:8443', '[::1]:8080', '10.0.0.5', 'my_service', 'host.example']);
+    expect(Object.isFrozen(config.corsOrigins)).toBe(true);
+    expect(Object.isFrozen(config.allowedHosts)).toBe(true);
+  });
+
+  it.each(['*', 'https://*.example', 'null', 'app.example', 'https://app.example/', 'https://app.example/path', 'https://App.Example', 'https://app.example:443', 'ftp://app.example', 'https://user@app.example'])(
+    'refuses the CORS origin %j',
+    (origin) => {
+      expectRefused({ SKILLMEAT_CORS_ORIGINS: `https://ok.example,${origin}` }, 'SKILLMEAT_CORS_ORIGINS');
+    },
+  );
+
+  it('says what the origin would be', () => {
+    expectRefused({ SKILLMEAT_CORS_ORIGINS: 'https://app.example/' }, 'SKILLMEAT_CORS_ORIGINS', /did you mean "https:\/\/app\.example"/);
+    expectRefused({ SKILLMEAT_CORS_ORIGINS: '*' }, 'SKILLMEAT_CORS_ORIGINS', /"\*" is not allowed/);
+  });
+
+  it.each(['*', '*.example.com', 'https://registry.example.com', 'registry.example.com/path', 'registry.example.com:99999', 'registry.example.com:', 'a b', '::1', '[not-ipv6]', '-bad.example', 'user@host'])(
+    'refuses the allowed host %j',
+    (host) => {
+      expectRefused({ SKILLMEAT_ALLOWED_HOSTS: `ok.example,${host}` }, 'SKILLMEAT_ALLOWED_HOSTS');
+    },
+  );
+});

@@ -43,7 +43,16 @@ function rawPost(url: string, headers: Record<string, string>, chunks: Buffer[])
     void (async () => {
       for (const chunk of chunks) {
         if (req.destroyed) return;
-        if (!req.write(chunk)) await new Promise((done) => req.once('drain', done).once('close', done));
+        if (!req.write(chunk)) {
+          // One listener of each at a time: drain or close, whichever comes, removes both.
+          await new Promise<void>((done) => {
+            const settle = () => {
+              req.off('drain', settle).off('close', settle);
+              done();
+            };
+            req.once('drain', settle).once('close', settle);
+          });
+        }
       }
       req.end();
     })();
@@ -169,7 +178,7 @@ describe.each(DIALECTS)('limits and the HTTP surface ($dialect)', ({ dialect, sk
     const url = new URL(`${server.url}/graphql`);
     url.searchParams.set('query', print(UpdateSettingsDocument));
     url.searchParams.set('variables', JSON.stringify({ input: { registryName: 'Changed over GET' } }));
-    const response = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(15_000) });
+    const response = await fetch(url, { headers: { accept: 'application/json', 'graphql-require-preflight': '1' }, signal: AbortSignal.timeout(15_000) });
     expect(response.status).toBe(405);
     expect(response.headers.get('allow')).toContain('POST');
     const { settings } = await graphqlOk(server.url, GetSettingsDocument);
@@ -180,7 +189,7 @@ describe.each(DIALECTS)('limits and the HTTP surface ($dialect)', ({ dialect, sk
     const url = new URL(`${server.url}/graphql`);
     url.searchParams.set('query', print(CollectionsWithArtifactsDocument));
     url.searchParams.set('variables', JSON.stringify({ first: 5, artifactsFirst: 5 }));
-    const response = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(15_000) });
+    const response = await fetch(url, { headers: { accept: 'application/json', 'graphql-require-preflight': '1' }, signal: AbortSignal.timeout(15_000) });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { data?: { collections: { edges: { node: { name: string } }[] } } };
     expect(body.data?.collections.edges.map((e) => e.node.name)).toEqual(['Deep']);

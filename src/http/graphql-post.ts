@@ -9,13 +9,18 @@
  * result goes through the same onResultProcess hooks and result processor, so status, headers
  * and body are Yoga's own.
  *
+ * A body may name a trusted document by `documentId` instead of sending a `query`
+ * (src/plugins/trusted-documents.ts, an onParams hook, so it runs here as in Yoga). An error a
+ * hook throws before the operation runs (PERSISTED_QUERY_ONLY, …) is answered as Yoga answers it.
+ *
  * Anything else (another path or method, another content type, an `Origin`, an Accept header
- * naming anything but JSON, a body that is not a JSON object of the four GraphQL params with
- * their right types) is handed to Yoga untouched, which answers it as before, errors included.
- * test/graphql-post.test.ts sends the same requests both ways and compares the answers.
+ * naming anything but JSON, a body that is not a JSON object of the GraphQL params with their
+ * right types, or one with both a query and a documentId) is handed to Yoga untouched, which
+ * answers it as before, errors included. test/graphql-post.test.ts and
+ * test/trusted-documents.test.ts send the same requests both ways and compare the answers.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { ExecutionResult } from 'graphql';
+import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { GraphQLParams, YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from '../logger.js';
 import type { NodeServerContext } from '../server.js';
@@ -44,7 +49,7 @@ const JSON_CONTENT_TYPE = /^application\/json(;\s*charset\s*=\s*"?(utf|UTF)-8"?\
 const JSON_ACCEPT = /^\s*(application\/(graphql-response\+)?json|\*\/\*)(\s*;\s*charset\s*=\s*utf-8)?(\s*,\s*(application\/(graphql-response\+)?json|\*\/\*)(\s*;\s*charset\s*=\s*utf-8)?)*\s*$/i;
 /** A Host the request URL can be built from as is; anything else goes to Yoga, which answers it as it always has. */
 const PLAIN_HOST = /^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$/;
-const PARAM_NAMES = new Set(['query', 'variables', 'operationName', 'extensions']);
+const PARAM_NAMES = new Set(['query', 'variables', 'operationName', 'extensions', 'documentId']);
 
 function isObjectOrNullish(value: unknown): boolean {
   return value == null || (typeof value === 'object' && !Array.isArray(value));
@@ -61,7 +66,9 @@ export function graphqlParamsOf(body: Buffer): GraphQLParams | null {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null;
   const params = parsed as Record<string, unknown>;
   for (const key in params) if (!PARAM_NAMES.has(key)) return null;
-  if (typeof params['query'] !== 'string') return null;
+  // A query, or else a documentId (a string; anything else is the trusted-documents plugin's to refuse, via Yoga).
+  if (typeof params['query'] !== 'string' && !(params['query'] === undefined && typeof params['documentId'] === 'string')) return null;
+  if (params['query'] !== undefined && params['documentId'] !== undefined) return null;
   if (params['operationName'] != null && typeof params['operationName'] !== 'string') return null;
   if (!isObjectOrNullish(params['variables']) || !isObjectOrNullish(params['extensions'])) return null;
   return params as GraphQLParams;
@@ -98,7 +105,14 @@ async function answer<TContext extends object>(
     headers: req.headers as Record<string, string>,
   });
   const serverContext: NodeServerContext = { req, res };
-  let result = (await yoga.getResultForParams({ params, request }, serverContext)) as ExecutionResult;
+  let result: ExecutionResult;
+  try {
+    result = (await yoga.getResultForParams({ params, request }, serverContext)) as ExecutionResult;
+  } catch (error) {
+    // What Yoga's fetch layer does with an error an onParams hook threw on purpose: it is the answer.
+    if (!(error instanceof GraphQLError) || error.originalError != null) throw error;
+    result = { errors: [error] };
+  }
   let processor: ResultProcessor | undefined;
   let mediaType = '*/*';
   const acceptableMediaTypes: string[] = [];
