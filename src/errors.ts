@@ -15,7 +15,9 @@ export type ErrorCode =
   | 'CSRF_PREFLIGHT_REQUIRED'
   | 'HOST_NOT_ALLOWED'
   | 'PERSISTED_QUERY_NOT_FOUND'
-  | 'PERSISTED_QUERY_ONLY';
+  | 'PERSISTED_QUERY_ONLY'
+  | 'BAD_REQUEST'
+  | 'GRAPHQL_VALIDATION_FAILED';
 
 function make(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { code, ...extra } });
@@ -107,6 +109,33 @@ export function persistedQueryOnly(): GraphQLError {
   return make(
     'PERSISTED_QUERY_ONLY',
     'This server runs trusted documents only: send {"documentId": "sha256:<hex>"} of a document in its manifest. Other documents are for SYSTEM_ADMIN and LOCAL_ADMIN callers.',
+    { http: { status: 400 } },
+  );
+}
+
+/**
+ * A request whose GraphQL params are malformed (a GET `variables` that is not JSON, variables
+ * nested too deep): HTTP 400, with the code Yoga gives the params it refuses itself.
+ */
+export function badRequest(message: string): GraphQLError {
+  return make('BAD_REQUEST', message, { http: { status: 400 } });
+}
+
+/** An operation type (`subscription`) the schema has no root type for: HTTP 400, as graphql-js words it. */
+export function operationTypeNotSupported(operation: string): GraphQLError {
+  return make('GRAPHQL_VALIDATION_FAILED', `Schema is not configured to execute ${operation} operation.`, { http: { status: 400 } });
+}
+
+/**
+ * A query that can ask for more nodes than the limit (src/plugins/node-limit.ts): HTTP 400.
+ * `count` is null when the document was too large to count.
+ */
+export function tooManyNodes(count: number | null, limit: number): GraphQLError {
+  const asked = count === null ? 'more nodes than can be counted' : `${count.toLocaleString('en-US')} nodes`;
+  return make(
+    'GRAPHQL_VALIDATION_FAILED',
+    `This query can ask for ${asked}; the limit is ${limit.toLocaleString('en-US')}. ` +
+      'Each element of a page counts, times the elements of the pages around it (a page is `first` long, 20 without it): ask for smaller or fewer nested pages.',
     { http: { status: 400 } },
   );
 }

@@ -25,6 +25,9 @@ import { useCsrfPrevention } from './plugins/csrf-prevention.js';
 import { useSqlExecution } from './plugins/sql-execution.js';
 import { useTrustedDocuments } from './plugins/trusted-documents.js';
 import { useInputErrorCodes } from './plugins/input-error-codes.js';
+import { useNodeLimit } from './plugins/node-limit.js';
+import { useKnownOperationTypes } from './plugins/operation-types.js';
+import { useParamChecks } from './plugins/param-checks.js';
 import { maskUnexpectedError } from './plugins/mask-errors.js';
 import { useVersionEndpoint } from './plugins/version.js';
 import { protectedSchema } from './schema/index.js';
@@ -115,10 +118,13 @@ export function createServer({ config, database, authChain, logger, idp, directG
       useGraphiQL({ title: 'SkillMeat GraphQL API', endpoint: '/graphql' }),
       ...(idp ? [useOAuthEndpoints(database.db, idp, logger), useDevicePage(database.db, idp, authChain)] : []),
       useCsrfPrevention(),
+      useParamChecks(),
       useTrustedDocuments({ trusted: config.trustedDocuments?.documents ?? null, viewerOf }),
       EnvelopArmorPlugin(ARMOR_LIMITS),
+      useNodeLimit(),
       useInputErrorCodes(),
       useAuthStatus(),
+      useKnownOperationTypes(),
       sqlPath.plugin,
       useCompiledExecution(),
     ],

@@ -1,10 +1,13 @@
 /**
  * GraphiQL at /graphql (src/http/graphiql.ts): served from node_modules, under a strict CSP, in a
  * real browser (Debian's chromium driven by playwright-core, never a downloaded browser) that may
- * reach nothing but the server's own loopback origin. Writes docs/graphiql.png, the README's
- * screenshot.
+ * reach nothing but the server's own loopback origin. Takes the README's screenshot: into
+ * docs/graphiql.png with `npm run screenshots` (UPDATE_SCREENSHOTS=1), else into a temporary
+ * file, so that `npm test` leaves the checkout as it found it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { css as bundleCss, js as bundleJs } from '@graphql-yoga/render-graphiql/graphiql';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -14,7 +17,9 @@ import { createArtifact } from './support/seed.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOT = fileURLToPath(new URL('../docs/graphiql.png', import.meta.url));
+const SCREENSHOT = process.env.UPDATE_SCREENSHOTS
+  ? fileURLToPath(new URL('../docs/graphiql.png', import.meta.url))
+  : join(mkdtempSync(join(tmpdir(), 'graphiql-screenshot-')), 'graphiql.png');
 
 /** The page's CSP as directive → sources. */
 function directives(csp: string): Map<string, string[]> {

@@ -27,8 +27,8 @@ export const ARMOR_LIMITS: GraphQLArmorConfig = {
   maxTokens: { n: 3000, ...limit },
   maxDirectives: { n: 20, ...limit },
   // Off: its estimate multiplies literal `first` values but not variables, so it refused
-  // ordinary queries while a client using variables walked past it. Depth, aliases, tokens and
-  // the page-size cap (100) bound the work instead.
+  // ordinary queries while a client using variables walked past it. The node limit
+  // (src/plugins/node-limit.ts) bounds the answer instead, with the request's variables.
   costLimit: { enabled: false },
   blockFieldSuggestion: { enabled: true },
 };

@@ -1,7 +1,8 @@
 /**
  * HTTP semantics of auth, on top of the permission table:
  * - a request with no identity (auth enabled, no credential) gets 401 UNAUTHENTICATED for any
- *   operation, introspection included, unless every root field it selects is public;
+ *   operation (a subscription too), introspection included, unless every root field it selects
+ *   is public;
  * - a response whose every root field was denied with FORBIDDEN is HTTP 403 (the rules note
  *   each denied root field in the context: with non-null root fields GraphQL reports only the
  *   first error, so the errors alone cannot tell).
@@ -35,6 +36,13 @@ function rootResponseKeys(document: DocumentNode, operationName: string | null |
 
 export function useAuthStatus(): Plugin<Context> {
   return {
+    // A subscription goes to `subscribe`, not `execute`: the same gate, so it is 401 too.
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const context = args.contextValue as Context;
+      if (context.viewer === null && !onlyPublicFields(args.document, args.operationName)) {
+        setResultAndStopExecution({ errors: [unauthenticated()] });
+      }
+    },
     onExecute({ args, setResultAndStopExecution }) {
       const context = args.contextValue as Context;
       if (context.viewer === null && !onlyPublicFields(args.document, args.operationName)) {
