@@ -26,6 +26,8 @@ export interface DeviceLoginOptions {
   hasDisplay: boolean;
   /** Give up after this many seconds (at the latest when the code expires). */
   timeoutSeconds?: number | undefined;
+  /** How the flow waits between polls: a timer; a test passes one that records the waits. */
+  sleep?: (ms: number) => Promise<unknown>;
 }
 
 interface DeviceAuthorization {
@@ -84,6 +86,7 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<StoredSe
   const deadline = limitedByTimeout ? begun + options.timeoutSeconds! * 1000 : expiresAt;
   let interval = Math.max(1, started.interval ?? DEFAULT_INTERVAL_S);
   let failures = 0;
+  const wait = options.sleep ?? sleep;
 
   const spinner = new Spinner();
   const interrupted = () => {
@@ -95,12 +98,12 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<StoredSe
   spinner.start(() => `Waiting for approval… (the code expires in ${clock(expiresAt - Date.now())})`);
   try {
     for (;;) {
-      const nextPoll = Date.now() + interval * 1000;
-      if (nextPoll > deadline) {
-        await sleep(deadline - Date.now());
+      const left = deadline - Date.now();
+      if (interval * 1000 > left) {
+        await wait(Math.max(0, left));
         break;
       }
-      await sleep(nextPoll - Date.now());
+      await wait(interval * 1000);
       let status: number;
       let body: unknown;
       try {
