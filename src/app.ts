@@ -10,6 +10,8 @@ import type { JwksOptions } from './auth/strategies/jwt.js';
 import type { Config } from './config.js';
 import { createDatabase, type Database, type DatabaseOptions } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
+import { bindLegacyApiKeys } from './db/api-keys.js';
+import { configuredMinters } from './auth/minting-secrets.js';
 import { createLogger, type Logger } from './logger.js';
 import { createServer, type SkillmeatServer } from './server.js';
 
@@ -43,6 +45,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   try {
     const applied = await migrateToLatest(database.db, config.database.schema);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+    const bound = await bindLegacyApiKeys(database.db, configuredMinters(config));
+    if (bound > 0) logger.info({ apiKeys: bound }, 'API keys minted by a configured secret before migration 0005 are now bound to the secrets configured now');
     // Planner statistics for the tables as they are now, then hourly as the data grows.
     await database.optimize();
     optimizer = setInterval(() => {

@@ -76,6 +76,11 @@ export interface Config {
    * when unset: any document runs, and the built-in manifest's by documentId too.
    */
   readonly trustedDocuments: TrustedDocumentsConfig | null;
+  /**
+   * SKILLMEAT_JWT_CLOCK_SKEW_SECONDS (default 60, 0–300): the one allowance for clocks that
+   * disagree, applied to a JWT's exp, nbf and iat alike (src/auth/strategies/jwt.ts).
+   */
+  readonly jwtClockSkewSeconds: number;
 }
 
 export interface TrustedDocumentsConfig {
@@ -211,6 +216,17 @@ function readWorkers(env: Env): number {
   return workers;
 }
 
+export const DEFAULT_JWT_CLOCK_SKEW_SECONDS = 60;
+
+function readClockSkew(env: Env): number {
+  const name = 'SKILLMEAT_JWT_CLOCK_SKEW_SECONDS';
+  const raw = env[name]?.trim();
+  if (!raw) return DEFAULT_JWT_CLOCK_SKEW_SECONDS;
+  const seconds = Number(raw);
+  if (!/^\d+$/.test(raw) || seconds > 300) throw new ConfigError(`${name} must be a whole number of seconds from 0 to 300, got "${raw}"`);
+  return seconds;
+}
+
 function readPublicUrl(env: Env): string | null {
   const raw = env.SKILLMEAT_PUBLIC_URL?.trim();
   if (!raw) return null;
@@ -316,5 +332,6 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins: readCorsOrigins(env),
     allowedHosts: readAllowedHosts(env),
     trustedDocuments: readTrustedDocuments(env),
+    jwtClockSkewSeconds: readClockSkew(env),
   });
 }

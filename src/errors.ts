@@ -121,6 +121,18 @@ export function badRequest(message: string): GraphQLError {
   return make('BAD_REQUEST', message, { http: { status: 400 } });
 }
 
+/**
+ * A request carrying a credential header (Authorization, X-API-Key) more than once: HTTP 400
+ * with RFC 6750's invalid_request challenge, before any strategy runs. A proxy that checked one
+ * copy and a server that read the other would disagree about who is calling.
+ */
+export function duplicateCredentialHeader(header: string): GraphQLError {
+  const message = `The ${header} header was sent more than once; send one credential.`;
+  return make('BAD_REQUEST', message, {
+    http: { status: 400, headers: { 'WWW-Authenticate': `Bearer realm="skillmeat", error="invalid_request", error_description="${message}"` } },
+  });
+}
+
 /** An operation type (`subscription`) the schema has no root type for: HTTP 400, as graphql-js words it. */
 export function operationTypeNotSupported(operation: string): GraphQLError {
   return make('GRAPHQL_VALIDATION_FAILED', `Schema is not configured to execute ${operation} operation.`, { http: { status: 400 } });

@@ -10,6 +10,7 @@ import { createContext, type Context } from './context/context.js';
 import type { Database } from './db/database.js';
 import { hostPolicy, withAllowedHosts } from './http/allowed-hosts.js';
 import { withBodyLimit } from './http/body-limit.js';
+import { withSingleCredentialHeaders } from './http/credential-headers.js';
 import { corsPolicy } from './http/cors.js';
 import { useGraphiQL } from './http/graphiql.js';
 import { withDirectGraphQLPost } from './http/graphql-post.js';
@@ -131,6 +132,6 @@ export function createServer({ config, database, authChain, logger, idp, directG
   });
 
   const direct = directGraphQLPost ? withDirectGraphQLPost(yoga, logger) : null;
-  const http = createHttpServer(withRequestLog(logger, withBodyLimit(withAllowedHosts(hostPolicy(config), direct?.listener ?? yoga))));
+  const http = createHttpServer(withRequestLog(logger, withBodyLimit(withAllowedHosts(hostPolicy(config), withSingleCredentialHeaders(direct?.listener ?? yoga)))));
   return { http, yoga, directAnswers: () => direct?.answered() ?? 0, sqlAnswers: sqlPath.answered, sqlBodiesAsIs: sqlPath.writtenAsIs, sqlAnswersFromRows: sqlPath.answeredFromRows };
 }

@@ -10,6 +10,7 @@ import type { Db } from '../db/database.js';
 import { unauthenticated } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { LastUsedRecorder } from './last-used.js';
+import { configuredMinters } from './minting-secrets.js';
 import { apiKeyStrategy } from './strategies/api-key.js';
 import { enterprisePatStrategy } from './strategies/enterprise-pat.js';
 import { recordPersonalAccessTokenUse } from '../db/personal-access-tokens.js';
@@ -51,11 +52,11 @@ async function strategiesFor(config: Config, db: Db, recorders: Recorders, optio
   if (!config.authEnabled) return [await zeroAuthStrategy(db)];
   const jwt = jwtVerificationFor(config, db, options);
   return [
-    apiKeyStrategy(db, config.staticApiKey, recorders.apiKeys),
+    apiKeyStrategy(db, config.staticApiKey, recorders.apiKeys, configuredMinters(config)),
     ...(config.enterprisePatSecret ? [enterprisePatStrategy(config.enterprisePatSecret)] : []),
     personalAccessTokenStrategy(db, recorders.personalAccessTokens),
     // Tokens of an outside issuer are claims-only: their Viewer is reused for a few seconds.
-    ...(jwt ? [jwtStrategy(jwt, config.clerk ? CLERK_VIEWER_CACHE_MS : 0)] : []),
+    ...(jwt ? [jwtStrategy(jwt, config.jwtClockSkewSeconds, config.clerk ? CLERK_VIEWER_CACHE_MS : 0)] : []),
   ];
 }
 

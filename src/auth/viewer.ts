@@ -13,6 +13,12 @@ export interface Viewer {
   readonly userId: number | null;
   /** For local-provider JWTs: the session (refresh-token family) the access token belongs to. */
   readonly sessionId?: string | null;
+  /**
+   * The configured secret(s) this identity stands on (src/auth/minting-secrets.ts): the Enterprise
+   * PAT's or the static key's fingerprint, or what the API key it came from was minted by. Keys it
+   * creates are bound to the same.
+   */
+  readonly mintedBy?: string | null;
 }
 
 /** The team every zero-auth resource belongs to. */

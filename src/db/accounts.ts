@@ -77,12 +77,31 @@ export async function authenticateAccount(db: Db, emailInput: string, password: 
   return toUser(user);
 }
 
-export async function changeAccountPassword(db: Db, userId: number, current: string, next: string): Promise<void> {
+export interface LocalAccount {
+  userId: number;
+  /** As stored: already normalised. */
+  email: string;
+  passwordHash: string;
+}
+
+/** The local account (email and password) of `userId`; BAD_USER_INPUT when it has none. */
+export async function localAccount(db: Db, userId: number): Promise<LocalAccount> {
   const row = await db.selectFrom('accounts').selectAll().where('user_id', '=', userId).executeTakeFirst();
   if (!row) throw badInput('This identity has no local password.', 'currentPassword');
-  if (!(await verifyPassword(current, row.password_hash))) throw badInput('The current password is wrong.', 'currentPassword');
-  checkPasswordPolicy(next, row.email, 'newPassword');
+  return { userId: row.user_id, email: row.email, passwordHash: row.password_hash };
+}
+
+/** The password policy for a new password (nothing secret is checked here). */
+export function checkNewPassword(account: LocalAccount, current: string, next: string): void {
+  checkPasswordPolicy(next, account.email, 'newPassword');
   if (current === next) throw badInput('The new password must differ from the current one.', 'newPassword');
+}
+
+export async function checkCurrentPassword(account: LocalAccount, current: string): Promise<void> {
+  if (!(await verifyPassword(current, account.passwordHash))) throw badInput('The current password is wrong.', 'currentPassword');
+}
+
+export async function setAccountPassword(db: Db, userId: number, next: string): Promise<void> {
   await db
     .updateTable('accounts')
     .set({ password_hash: await hashPassword(next), password_changed_at: now() })

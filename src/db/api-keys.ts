@@ -1,5 +1,6 @@
 /** Issued API keys: stored as SHA-256 hashes with a visible prefix; found by prefix, compared in constant time. */
 import { isScope, type Role, type Scope } from '../auth/scopes.js';
+import { LEGACY_MINTER } from '../auth/minting-secrets.js';
 import { constantTimeEqual, issueSecret, prefixOf, sha256Hex } from '../auth/secrets.js';
 import { hasScope, seesEveryTeam, type Viewer } from '../auth/viewer.js';
 import { badInput, forbidden, notFound } from '../errors.js';
@@ -22,6 +23,8 @@ export interface ApiKey {
   readonly expiresAt: string | null;
   readonly lastUsedAt: string | null;
   readonly revokedAt: string | null;
+  /** The configured secret(s) it was minted by; null: by a user. */
+  readonly mintedBy: string | null;
 }
 
 export function toApiKey(row: ApiKeyRow): ApiKey {
@@ -38,6 +41,7 @@ export function toApiKey(row: ApiKeyRow): ApiKey {
     expiresAt: row.expires_at,
     lastUsedAt: row.last_used_at,
     revokedAt: row.revoked_at,
+    mintedBy: row.minted_by,
   };
 }
 
@@ -82,6 +86,7 @@ export async function createApiKey(
       team_id: viewer.teamId,
       created_at: now(),
       expires_at: expiresAt,
+      minted_by: viewer.mintedBy ?? null,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -152,6 +157,16 @@ export async function findApiKeyBySecret(db: Db, secret: string): Promise<KeyWit
   const creator =
     row.user_id === null ? null : ((await db.selectFrom('users').selectAll().where('id', '=', row.user_id).executeTakeFirst()) ?? null);
   return { key: toApiKey(row), creator };
+}
+
+/**
+ * Binds the keys migration 0005 marked `legacy` to every configured secret (`minters`); with
+ * none configured they stay `legacy`, which no configuration matches. Returns how many.
+ */
+export async function bindLegacyApiKeys(db: Db, minters: readonly string[]): Promise<number> {
+  if (minters.length === 0) return 0;
+  const result = await db.updateTable('api_keys').set({ minted_by: minters.join(' ') }).where('minted_by', '=', LEGACY_MINTER).executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 export async function recordApiKeyUse(db: Db, id: number, at: string): Promise<void> {

@@ -15,6 +15,7 @@ export type AuditEvent =
   | 'login.failure'
   | 'logout'
   | 'password.changed'
+  | 'password.change_failed'
   | 'session.refreshed'
   | 'session.reuse_detected'
   | 'device.approved'

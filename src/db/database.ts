@@ -48,6 +48,8 @@ export interface ApiKeysTable {
   expires_at: Timestamp | null;
   last_used_at: Timestamp | null;
   revoked_at: Timestamp | null;
+  /** The configured secret(s) it was minted by (src/auth/minting-secrets.ts); null: by a user. */
+  minted_by: string | null;
 }
 
 export interface AuditLogTable {

@@ -5,6 +5,7 @@ import * as m0001 from './migrations/0001-init.js';
 import * as m0002 from './migrations/0002-auth.js';
 import * as m0003 from './migrations/0003-local-idp.js';
 import * as m0004 from './migrations/0004-rate-limits.js';
+import * as m0005 from './migrations/0005-minting-secrets.js';
 
 // Listed, not read from the folder, so the set is the same under tsx, a bundle or a test.
 const MIGRATIONS: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-auth': m0002,
   '0003-local-idp': m0003,
   '0004-rate-limits': m0004,
+  '0005-minting-secrets': m0005,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

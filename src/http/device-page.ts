@@ -10,7 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
 import type { AuthChain } from '../auth/chain.js';
 import type { LocalIdentityProvider } from '../auth/local/identity-provider.js';
-import { normaliseEmail } from '../auth/local/passwords.js';
+import { accountKey, underLoginLimits } from '../auth/local/password-attempts.js';
 import { ACCESS_TOKEN_TTL_SECONDS } from '../auth/local/signing-keys.js';
 import { startSession } from '../auth/local/sessions.js';
 import { constantTimeEqual } from '../auth/secrets.js';
@@ -99,18 +99,10 @@ export function useDevicePage(db: Db, idp: LocalIdentityProvider, chain: AuthCha
   async function signIn(request: Request, form: URLSearchParams, address: string | null): Promise<Response> {
     const userCode = form.get('user_code') ?? '';
     const email = form.get('email') ?? '';
-    const key = (() => {
-      try {
-        return normaliseEmail(email);
-      } catch {
-        return email.trim().toLowerCase().slice(0, 320);
-      }
-    })();
     try {
-      await idp.limits.check('loginPerAccount', key);
-      await idp.limits.check('loginPerAddress', address ?? 'unknown');
-      const user = await authenticateAccount(db, email, form.get('password') ?? '');
-      await idp.limits.reset('loginPerAccount', key);
+      const user = await underLoginLimits(idp.limits, { account: accountKey(email), address }, () =>
+        authenticateAccount(db, email, form.get('password') ?? ''),
+      );
       const session = await startSession(db, idp, user);
       const target = `/device${userCode ? `?user_code=${encodeURIComponent(userCode)}` : ''}`;
       const headers = new Headers({ location: target, ...SECURITY_HEADERS });
@@ -118,10 +110,6 @@ export function useDevicePage(db: Db, idp: LocalIdentityProvider, chain: AuthCha
       return new Response(null, { status: 303, headers });
     } catch (error) {
       const code = errorCode(error);
-      if (code === 'UNAUTHENTICATED') {
-        await idp.limits.hit('loginPerAccount', key).catch(() => {});
-        await idp.limits.hit('loginPerAddress', address ?? 'unknown').catch(() => {});
-      }
       const notice = code === 'RATE_LIMITED' ? (error as Error).message : 'Invalid email or password.';
       return show(request, address, userCode, notice);
     }

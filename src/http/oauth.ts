@@ -6,9 +6,10 @@
  */
 import type { Plugin } from 'graphql-yoga';
 import type { LocalIdentityProvider } from '../auth/local/identity-provider.js';
-import { InvalidGrant, refreshSession, startSession, type Session } from '../auth/local/sessions.js';
+import { InvalidGrant, RefreshTokenReused, refreshSession, startSession, type Session } from '../auth/local/sessions.js';
 import { SIGNING_ALG } from '../auth/local/signing-keys.js';
 import { userById } from '../db/accounts.js';
+import { audit } from '../db/audit.js';
 import type { Db } from '../db/database.js';
 import { OAuthError, pollDeviceAuthorization, startDeviceAuthorization } from '../db/device-codes.js';
 import type { Logger } from '../logger.js';
@@ -80,8 +81,13 @@ export function useOAuthEndpoints(db: Db, idp: LocalIdentityProvider, logger: Lo
       }
       if (grantType === 'refresh_token') {
         try {
-          return tokenResponse(await refreshSession(db, idp, required(form, 'refresh_token'), (id) => userById(db, id)));
+          const session = await refreshSession(db, idp, required(form, 'refresh_token'), (id) => userById(db, id));
+          await audit(db, { event: 'session.refreshed', outcome: 'success', actorUserId: session.user.id, teamId: session.user.teamId });
+          return tokenResponse(session);
         } catch (error) {
+          if (error instanceof RefreshTokenReused) {
+            await audit(db, { event: 'session.reuse_detected', outcome: 'failure', actorUserId: error.userId, reason: 'refresh token used twice; family revoked' });
+          }
           if (error instanceof InvalidGrant) throw new OAuthError('invalid_grant', error.message);
           throw error;
         }

@@ -1,9 +1,9 @@
 /** Accounts and sessions of the local identity provider: signUp, logIn, logOut, changePassword. */
 import { revokeFamily, revokeOtherSessions, familyOf, startSession, type Session } from '../auth/local/sessions.js';
 import type { LocalIdentityProvider } from '../auth/local/identity-provider.js';
-import { normaliseEmail } from '../auth/local/passwords.js';
+import { accountKey, underLoginLimits } from '../auth/local/password-attempts.js';
 import { type Context, viewerOf } from '../context/context.js';
-import { authenticateAccount, changeAccountPassword, createAccount } from '../db/accounts.js';
+import { authenticateAccount, checkCurrentPassword, checkNewPassword, createAccount, localAccount, setAccountPassword } from '../db/accounts.js';
 import { audit } from '../db/audit.js';
 import { errorCode, forbidden } from '../errors.js';
 import { builder } from './builder.js';
@@ -61,26 +61,15 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: LogInInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const idp = localIdp(ctx);
-      const address = ctx.address ?? 'unknown';
-      let account: string;
+      const attempt = { account: accountKey(input.email), address: ctx.address };
       try {
-        account = normaliseEmail(input.email);
-      } catch {
-        account = input.email.trim().toLowerCase().slice(0, 320);
-      }
-      await idp.limits.check('loginPerAccount', account);
-      await idp.limits.check('loginPerAddress', address);
-      try {
-        const user = await authenticateAccount(ctx.db, input.email, input.password);
-        await idp.limits.reset('loginPerAccount', account);
+        const user = await underLoginLimits(idp.limits, attempt, () => authenticateAccount(ctx.db, input.email, input.password));
         await audit(ctx.db, { event: 'login.success', outcome: 'success', actorUserId: user.id, teamId: user.teamId, address: ctx.address });
         ctx.signedInUserId = user.id;
         return { session: await startSession(ctx.db, idp, user) };
       } catch (error) {
         if (errorCode(error) === 'UNAUTHENTICATED') {
           await audit(ctx.db, { event: 'login.failure', outcome: 'failure', reason: 'bad email or password', address: ctx.address });
-          await idp.limits.hit('loginPerAccount', account);
-          await idp.limits.hit('loginPerAddress', address);
         }
         throw error;
       }
@@ -106,10 +95,23 @@ builder.mutationFields((t) => ({
     description: 'Provider local only; a signed-in user.',
     args: { input: t.arg({ type: ChangePasswordInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      localIdp(ctx);
+      const idp = localIdp(ctx);
       const viewer = viewerOf(ctx);
       if (viewer.userId === null) throw forbidden('This identity has no password.');
-      await changeAccountPassword(ctx.db, viewer.userId, input.currentPassword, input.newPassword);
+      const userId = viewer.userId;
+      const account = await localAccount(ctx.db, userId);
+      checkNewPassword(account, input.currentPassword, input.newPassword);
+      // A wrong current password is a guess like a failed logIn: it spends the same slots.
+      try {
+        await underLoginLimits(idp.limits, { account: account.email, address: ctx.address }, () =>
+          checkCurrentPassword(account, input.currentPassword),
+        );
+      } catch (error) {
+        const reason = errorCode(error) === 'RATE_LIMITED' ? 'rate limited' : 'wrong current password';
+        await audit(ctx.db, { event: 'password.change_failed', outcome: 'failure', reason, actorUserId: userId, address: ctx.address });
+        throw error;
+      }
+      await setAccountPassword(ctx.db, userId, input.newPassword);
       await revokeOtherSessions(ctx.db, viewer.userId, viewer.sessionId ?? null);
       await audit(ctx.db, { event: 'password.changed', outcome: 'success', actorUserId: viewer.userId, address: ctx.address });
       return { ok: true };

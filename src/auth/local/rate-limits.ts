@@ -42,7 +42,10 @@ export class RateLimits {
     return new RateLimits(Object.fromEntries(entries) as Record<LimitName, RateLimiterAbstract>);
   }
 
-  /** Throws RATE_LIMITED when `key` has used up `name`'s allowance; counts nothing. */
+  /**
+   * Throws RATE_LIMITED when `key` has used up `name`'s allowance; counts nothing. Not for
+   * guarding work that is slow or that attempts can race through: take the slot with `hit` first.
+   */
   async check(name: LimitName, key: string): Promise<void> {
     const state = await whileBusy(() => this.limiters[name].get(key));
     if (state && state.consumedPoints >= LIMITS[name].points) throw rateLimited(Math.ceil(state.msBeforeNext / 1000));
@@ -57,6 +60,11 @@ export class RateLimits {
       if (error instanceof RateLimiterRes) throw rateLimited(Math.ceil(error.msBeforeNext / 1000));
       throw error;
     }
+  }
+
+  /** Gives back one attempt counted by `hit` (an attempt that turned out not to be a failure). */
+  async giveBack(name: LimitName, key: string): Promise<void> {
+    await whileBusy(() => this.limiters[name].reward(key, 1));
   }
 
   async reset(name: LimitName, key: string): Promise<void> {

@@ -81,34 +81,76 @@ export async function revokeFamily(db: Db, familyId: string): Promise<void> {
   await db.updateTable('refresh_tokens').set({ revoked_at: now() }).where('family_id', '=', familyId).where('revoked_at', 'is', null).execute();
 }
 
+/** A refresh token used a second time: its family has just been revoked. */
+export class RefreshTokenReused extends InvalidGrant {
+  override name = 'RefreshTokenReused';
+  constructor(readonly userId: number) {
+    super('The refresh token was already used; the session has been revoked. Sign in again.');
+  }
+}
+
 /**
- * Exchanges a refresh token for a new session in the same family. The old token is marked
- * rotated in one conditional update, so of two concurrent uses only one wins; any later use of
- * a rotated token revokes the family (someone else holds a copy).
+ * Exchanges a refresh token for a new session in the same family. The old token is consumed by
+ * one compare-and-swap (an UPDATE whose WHERE is every condition for its use: unused, unrevoked,
+ * unexpired, its family not revoked), in the transaction that inserts its successor, so of
+ * concurrent uses exactly one wins; any other use of a consumed token revokes the family,
+ * the winner's new tokens with it (someone else holds a copy).
+ *
+ * A family is revoked as a whole: once any of its tokens is revoked, none of them (and no access
+ * token of its session: isSessionActive) works again, including a token the winner inserted
+ * after a loser's revoking UPDATE took its snapshot.
  */
 export async function refreshSession(db: Db, issuer: SessionIssuer, refreshToken: string, loadUser: (id: number) => Promise<User | null>): Promise<Session> {
-  const row = await db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', sha256Hex(refreshToken)).executeTakeFirst();
-  if (!row) throw new InvalidGrant('The refresh token is not valid.');
-  if (row.revoked_at !== null) throw new InvalidGrant('The session has been revoked; sign in again.');
-  if (Date.parse(row.expires_at) <= Date.now()) throw new InvalidGrant('The refresh token has expired; sign in again.');
-  const rotated = await db
-    .updateTable('refresh_tokens')
-    .set({ rotated_at: now() })
-    .where('id', '=', row.id)
-    .where('rotated_at', 'is', null)
-    .executeTakeFirst();
-  if (row.rotated_at !== null || Number(rotated.numUpdatedRows) === 0) {
-    await revokeFamily(db, row.family_id);
-    throw new InvalidGrant('The refresh token was already used; the session has been revoked. Sign in again.');
-  }
-  const user = await loadUser(row.user_id);
+  const hash = sha256Hex(refreshToken);
+  const at = now();
+  const won = await db.transaction().execute(async (trx) => {
+    const consumed = await trx
+      .updateTable('refresh_tokens')
+      .set({ rotated_at: at })
+      .where('token_hash', '=', hash)
+      .where('rotated_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', at)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('refresh_tokens as other')
+              .select('other.id')
+              .whereRef('other.family_id', '=', 'refresh_tokens.family_id')
+              .where('other.revoked_at', 'is not', null),
+          ),
+        ),
+      )
+      .returning(['user_id', 'family_id'])
+      .executeTakeFirst();
+    if (!consumed) return null;
+    return { ...consumed, refreshToken: await newRefreshToken(trx, consumed.user_id, consumed.family_id) };
+  });
+  if (!won) throw await whyRefused(db, hash);
+  // The user is read after the transaction: on SQLite it holds the one connection.
+  const user = await loadUser(won.user_id);
   if (!user) throw new InvalidGrant('The account no longer exists.');
   return {
-    accessToken: await accessToken(issuer, user, row.family_id),
+    accessToken: await accessToken(issuer, user, won.family_id),
     expiresIn: ACCESS_TOKEN_TTL_SECONDS,
-    refreshToken: await newRefreshToken(db, user.id, row.family_id),
+    refreshToken: won.refreshToken,
     user,
   };
+}
+
+/** Why a refresh token was not accepted; a consumed token's reuse revokes its family here. */
+async function whyRefused(db: Db, hash: string): Promise<InvalidGrant> {
+  const row = await db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+  if (!row) return new InvalidGrant('The refresh token is not valid.');
+  if (row.revoked_at !== null || !(await isSessionActive(db, row.family_id))) {
+    return new InvalidGrant('The session has been revoked; sign in again.');
+  }
+  if (row.rotated_at !== null) {
+    await revokeFamily(db, row.family_id);
+    return new RefreshTokenReused(row.user_id);
+  }
+  return new InvalidGrant('The refresh token has expired; sign in again.');
 }
 
 /** The family of `refreshToken` if it belongs to `userId` (logOut revokes it). */
@@ -133,13 +175,12 @@ export async function revokeOtherSessions(db: Db, userId: number, keepFamilyId: 
     .execute();
 }
 
-/** Whether an access token's session (family) is still alive: not revoked, user not gone. */
+/** Whether an access token's session (family) is still alive: it has tokens and none is revoked. */
 export async function isSessionActive(db: Db, familyId: string): Promise<boolean> {
   const row = await db
     .selectFrom('refresh_tokens')
-    .select('id')
+    .select((eb) => [eb.fn.countAll<number | string>().as('tokens'), eb.fn.count<number | string>('revoked_at').as('revoked')])
     .where('family_id', '=', familyId)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  return row !== undefined;
+    .executeTakeFirstOrThrow();
+  return Number(row.tokens) > 0 && Number(row.revoked) === 0;
 }

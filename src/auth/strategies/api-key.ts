@@ -7,6 +7,7 @@ import { API_KEY_KIND, findApiKeyBySecret } from '../../db/api-keys.js';
 import type { Db } from '../../db/database.js';
 import { toUser } from '../../db/model.js';
 import type { LastUsedRecorder } from '../last-used.js';
+import { mintedBySecretsStillConfigured, mintingFingerprint } from '../minting-secrets.js';
 import { ROLE_SCOPES } from '../scopes.js';
 import { constantTimeMatcher } from '../secrets.js';
 import { CredentialRejected, type AuthStrategy } from '../strategy.js';
@@ -15,11 +16,23 @@ import { makeViewer } from '../viewer.js';
 const NAME = 'api-key';
 const ISSUED_KEY_SHAPE = new RegExp(`^${API_KEY_KIND}_[A-Za-z0-9_-]{43}$`);
 
-export function apiKeyStrategy(db: Db, staticKey: StaticApiKeyConfig | null, lastUsed: LastUsedRecorder): AuthStrategy {
+/**
+ * `minters`: the fingerprints of the secrets configured now (configuredMinters); a key minted by
+ * a secret not among them is refused.
+ */
+export function apiKeyStrategy(db: Db, staticKey: StaticApiKeyConfig | null, lastUsed: LastUsedRecorder, minters: readonly string[]): AuthStrategy {
   // The static key is a service account: it sees every team, with the scopes it was given.
   const staticViewer = staticKey
-    ? makeViewer({ role: 'SYSTEM_ADMIN', scopes: staticKey.scopes, teamId: null, authMethod: 'API_KEY', userId: null })
+    ? makeViewer({
+        role: 'SYSTEM_ADMIN',
+        scopes: staticKey.scopes,
+        teamId: null,
+        authMethod: 'API_KEY',
+        userId: null,
+        mintedBy: mintingFingerprint('static-api-key', staticKey.key),
+      })
     : null;
+  const configured = new Set(minters);
   const isStaticKey = staticKey ? constantTimeMatcher(staticKey.key) : () => false;
   return {
     name: NAME,
@@ -35,6 +48,12 @@ export function apiKeyStrategy(db: Db, staticKey: StaticApiKeyConfig | null, las
       if (key.revokedAt !== null) throw new CredentialRejected(NAME, 'This API key has been revoked.');
       if (key.expiresAt !== null && Date.parse(key.expiresAt) <= Date.now()) {
         throw new CredentialRejected(NAME, 'This API key has expired.');
+      }
+      if (!mintedBySecretsStillConfigured(key.mintedBy, configured)) {
+        throw new CredentialRejected(
+          NAME,
+          'This API key was minted with a configured secret (Enterprise PAT or static API key) that has since been changed or removed; it no longer works.',
+        );
       }
       if (key.userId !== null && creator === null) throw new CredentialRejected(NAME, 'Invalid API key.');
       const user = creator ? toUser(creator) : null;
@@ -52,6 +71,7 @@ export function apiKeyStrategy(db: Db, staticKey: StaticApiKeyConfig | null, las
         teamId: key.teamId,
         authMethod: 'API_KEY',
         userId: user?.id ?? null,
+        mintedBy: key.mintedBy,
       });
     },
   };

@@ -1,8 +1,9 @@
 /**
  * JWT: a Bearer token that looks like a JWS, verified with jose against the provider's keys
  * (clerk: a remote JWKS, cached, refetched on an unknown kid at most once per cooldown, with a
- * fetch timeout). Only asymmetric algorithms; exp is required; exp/nbf get 60 s of skew; iss
- * always and aud when configured. The subject becomes (or updates) a user.
+ * fetch timeout). Only asymmetric algorithms; exp is required; exp, nbf and iat get the one
+ * configured clock skew (SKILLMEAT_JWT_CLOCK_SKEW_SECONDS) — an iat further ahead than that is a
+ * token from the future, refused as Clerk's own verifier does; iss always and aud when configured. The subject becomes (or updates) a user.
  */
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { ClerkConfig } from '../../config.js';
@@ -18,7 +19,6 @@ import { makeViewer } from '../viewer.js';
 
 const NAME = 'jwt';
 export const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
-export const CLOCK_SKEW_SECONDS = 60;
 const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 export interface JwksOptions {
@@ -89,7 +89,7 @@ export function userFromClaims(db: Db): UserFromToken {
  * `cacheMs`: how long a verified token's Viewer may be reused (0: verify every time). The
  * local provider uses 0, so a revoked session stops its access tokens at the next request.
  */
-export function jwtStrategy(verification: JwtVerification, cacheMs = 0): AuthStrategy {
+export function jwtStrategy(verification: JwtVerification, clockSkewSeconds: number, cacheMs = 0): AuthStrategy {
   const cache = new ViewerCache(cacheMs);
   return {
     name: NAME,
@@ -105,11 +105,15 @@ export function jwtStrategy(verification: JwtVerification, cacheMs = 0): AuthStr
           algorithms: ALLOWED_ALGORITHMS,
           issuer: verification.issuer(),
           ...(verification.audience ? { audience: verification.audience } : {}),
-          clockTolerance: CLOCK_SKEW_SECONDS,
+          clockTolerance: clockSkewSeconds,
           requiredClaims: ['exp', 'sub'],
         }));
       } catch (error) {
         throw new CredentialRejected(NAME, reasonFor(error));
+      }
+      // jose checks iat's type but not that it is in the past.
+      if (payload.iat !== undefined && payload.iat > Date.now() / 1000 + clockSkewSeconds) {
+        throw new CredentialRejected(NAME, 'The token was issued in the future ("iat"); check the issuer\'s clock.');
       }
       const { user, sessionId } = await verification.userFromToken(payload);
       const viewer = makeViewer({
