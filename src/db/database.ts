@@ -107,7 +107,16 @@ export interface SettingsTable {
 
 export interface AccountsTable {
   user_id: number;
+  /** The address as stored: foldEmail's form, except for look-alikes migration 0006 left as they were. */
   email: string;
+  /** foldEmail(email): what logIn and signUp compare (migration 0006). */
+  email_key: string;
+  /**
+   * 0: the account that holds the address `email_key`; 1, 2, …: a look-alike of it that existed
+   * before migration 0006 (the same address in another Unicode form), kept working and named in
+   * the start-up log until an admin acts. Unique with email_key, so no new look-alike can be made.
+   */
+  email_duplicate: Generated<number>;
   password_hash: string;
   created_at: Timestamp;
   password_changed_at: Timestamp;

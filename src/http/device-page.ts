@@ -10,7 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
 import type { AuthChain } from '../auth/chain.js';
 import type { LocalIdentityProvider } from '../auth/local/identity-provider.js';
-import { normaliseEmail } from '../auth/local/passwords.js';
+import { emailLimitKey } from '../auth/local/passwords.js';
 import { ACCESS_TOKEN_TTL_SECONDS } from '../auth/local/signing-keys.js';
 import { startSession } from '../auth/local/sessions.js';
 import { constantTimeEqual } from '../auth/secrets.js';
@@ -99,13 +99,7 @@ export function useDevicePage(db: Db, idp: LocalIdentityProvider, chain: AuthCha
   async function signIn(request: Request, form: URLSearchParams, address: string | null): Promise<Response> {
     const userCode = form.get('user_code') ?? '';
     const email = form.get('email') ?? '';
-    const key = (() => {
-      try {
-        return normaliseEmail(email);
-      } catch {
-        return email.trim().toLowerCase().slice(0, 320);
-      }
-    })();
+    const key = emailLimitKey(email);
     try {
       await idp.limits.check('loginPerAccount', key);
       await idp.limits.check('loginPerAddress', address ?? 'unknown');

@@ -1,7 +1,7 @@
 /** Accounts and sessions of the local identity provider: signUp, logIn, logOut, changePassword. */
 import { revokeFamily, revokeOtherSessions, familyOf, startSession, type Session } from '../auth/local/sessions.js';
 import type { LocalIdentityProvider } from '../auth/local/identity-provider.js';
-import { normaliseEmail } from '../auth/local/passwords.js';
+import { emailLimitKey } from '../auth/local/passwords.js';
 import { type Context, viewerOf } from '../context/context.js';
 import { authenticateAccount, changeAccountPassword, createAccount } from '../db/accounts.js';
 import { audit } from '../db/audit.js';
@@ -62,12 +62,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx) => {
       const idp = localIdp(ctx);
       const address = ctx.address ?? 'unknown';
-      let account: string;
-      try {
-        account = normaliseEmail(input.email);
-      } catch {
-        account = input.email.trim().toLowerCase().slice(0, 320);
-      }
+      const account = emailLimitKey(input.email);
       await idp.limits.check('loginPerAccount', account);
       await idp.limits.check('loginPerAddress', address);
       try {
