@@ -39,7 +39,11 @@ export interface AppOptions extends DatabaseOptions {
 
 export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const database = createDatabase(config.database, options);
+  const database = createDatabase(config.database, {
+    timeouts: config.databaseTimeouts,
+    onConnectionError: (error) => logger.warn({ err: error }, 'database connection failed; the pool replaces it'),
+    ...options,
+  });
   let optimizer: NodeJS.Timeout | undefined;
   try {
     const applied = await migrateToLatest(database.db, config.database.schema);
