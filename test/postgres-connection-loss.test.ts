@@ -16,6 +16,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, Socket, type Server } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { createDatabase } from '../src/db/database.js';
 import { createTestDatabase, POSTGRES_URL, type TestDatabase } from './support/databases.js';
 import { killServerProcesses, startServerProcess, type ServerProcess } from './support/process.js';
 
@@ -196,7 +198,29 @@ describe.skipIf(!POSTGRES_URL)('PostgreSQL connection lost (postgres; SQLite has
 
     proxy.mode = 'forward';
     expect(await readyAgain(server.url)).toBe(true);
-    const after = await gql(server.url, '{ artifacts(first: 5, filter: { search: "patient" }) { edges { node { name } } } }');
-    expect(after.body).toEqual({ data: { artifacts: { edges: [{ node: { name: 'patient' } }] } } });
+    // Ten at once need ten connections: none of them may be one the blackhole left waiting for
+    // an answer that will never come (those are closed, not lent again).
+    const after = await Promise.all(
+      Array.from({ length: 10 }, () => gql(server.url, '{ artifacts(first: 5, filter: { search: "patient" }) { edges { node { name } } } }')),
+    );
+    for (const answer of after) expect(answer.body).toEqual({ data: { artifacts: { edges: [{ node: { name: 'patient' } }] } } });
   }, 60_000);
+
+  it('a connection whose statement got no answer is closed, not lent again to the next statement', async () => {
+    proxy.mode = 'forward';
+    const database = createDatabase({ dialect: 'postgres', url: viaProxy.toString() }, { timeouts: { statementMs: 300, connectMs: 1000 } });
+    try {
+      // One connection, opened and back in the pool, idle.
+      await sql`select 1`.execute(database.db);
+      proxy.mode = 'blackhole';
+      await expect(sql`select 1`.execute(database.db)).rejects.toThrow(/timeout/i);
+      proxy.mode = 'forward';
+      // The pool's only idle client is the one still waiting for that answer: lent again, this
+      // statement would queue behind it and time out too.
+      const { rows } = await sql<{ one: number }>`select 1 as one`.execute(database.db);
+      expect(rows).toEqual([{ one: 1 }]);
+    } finally {
+      await database.close();
+    }
+  }, 30_000);
 });
