@@ -53,6 +53,22 @@ describe.each(DIALECTS)('look-alike emails, new accounts ($dialect)', ({ dialect
     expect((await logIn(server.url, NFD.toUpperCase())).user.id).toBe(first.user.id);
   });
 
+  it.skipIf(skip)('the /device page signs in by either form too', async () => {
+    const page = await fetch(`${server.url}/device`, { signal: AbortSignal.timeout(15_000) });
+    const cookie = page.headers.get('set-cookie')!.split(';')[0]!;
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())![1]!;
+    // The account above was signed up in NFD; sign in with NFC.
+    const answer = await fetch(`${server.url}/device/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      body: new URLSearchParams({ email: NFC, password: PASSWORD, csrf }).toString(),
+      signal: AbortSignal.timeout(15_000),
+    });
+    expect(answer.status).toBe(303);
+    expect(answer.headers.get('set-cookie')).toMatch(/HttpOnly/);
+  });
+
   it.skipIf(skip)('two sign-ups racing in the two forms: one account, the other told it exists', async () => {
     const [a, b] = ['ren\u00e9@example.com', 'rene\u0301@example.com'];
     const results = await Promise.all(
