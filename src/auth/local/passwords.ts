@@ -3,7 +3,7 @@
  * (`scrypt$N$r$p$salt$hash`) so they can be raised later without breaking old hashes, and the
  * password policy with a message a person can act on.
  */
-import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { createHash, randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { badInput } from '../../errors.js';
 
 /** About 40–60 ms and 16 MiB per hash on our machines. */
@@ -73,7 +73,12 @@ export function normaliseEmail(email: string): string {
   return normalised;
 }
 
-/** The key an address's login attempts are counted under: its folded form, even when it is not a valid address. */
+/**
+ * The key an address's login attempts are counted under: its folded form, even when it is not a
+ * valid address. One longer than 128 characters is counted under its SHA-256 instead, so the key
+ * fits the counters' table (varchar(255) with the limit's prefix) and two addresses never share one.
+ */
 export function emailLimitKey(email: string): string {
-  return foldEmail(email).slice(0, 320);
+  const folded = foldEmail(email);
+  return folded.length > 128 ? `sha256:${createHash('sha256').update(folded).digest('hex')}` : folded;
 }
