@@ -17,7 +17,8 @@ if (!match || !Number.isInteger(limit) || limit < 1) {
   process.exit(2);
 }
 const since = new Date(Date.now() - Number(match[1]) * UNITS[match[2]!]!);
-const database = createDatabase(loadConfig().database);
+const config = loadConfig();
+const database = createDatabase(config.database, { timeouts: config.databaseTimeouts });
 try {
   for (const row of await auditSince(database.db, since, limit)) console.log(JSON.stringify(row));
 } finally {

@@ -10,7 +10,7 @@ import { migrateToLatest } from '../src/db/migrate.js';
 
 try {
   const config = loadConfig();
-  const database = createDatabase(config.database);
+  const database = createDatabase(config.database, { timeouts: config.databaseTimeouts });
   try {
     await migrateToLatest(database.db);
     const kid = await rotateSigningKey(database.db);

@@ -18,6 +18,16 @@ export interface DatabaseConfig {
   readonly schema?: string;
 }
 
+/** PostgreSQL only: how long a statement, and getting a connection, may take (0: no limit). */
+export interface DatabaseTimeouts {
+  /** SKILLMEAT_DB_STATEMENT_TIMEOUT_MS: each statement, and the /health/ready probe. */
+  readonly statementMs: number;
+  /** SKILLMEAT_DB_CONNECT_TIMEOUT_MS: opening a connection, or waiting for a free one in the pool. */
+  readonly connectMs: number;
+}
+
+export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = Object.freeze({ statementMs: 5000, connectMs: 5000 });
+
 export type AuthProvider = 'local' | 'clerk';
 
 export interface ClerkConfig {
@@ -36,6 +46,8 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly database: DatabaseConfig;
+  /** SKILLMEAT_DB_STATEMENT_TIMEOUT_MS, SKILLMEAT_DB_CONNECT_TIMEOUT_MS (PostgreSQL). */
+  readonly databaseTimeouts: DatabaseTimeouts;
   readonly logLevel: LogLevel;
   readonly authEnabled: boolean;
   readonly authProvider: AuthProvider;
@@ -227,6 +239,21 @@ function readClockSkew(env: Env): number {
   return seconds;
 }
 
+function readMilliseconds(env: Env, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const ms = Number(raw);
+  if (!/^\d+$/.test(raw) || ms > 3_600_000) throw new ConfigError(`${name} must be a whole number of milliseconds from 0 to 3600000, got "${raw}"`);
+  return ms;
+}
+
+function readDatabaseTimeouts(env: Env): DatabaseTimeouts {
+  return Object.freeze({
+    statementMs: readMilliseconds(env, 'SKILLMEAT_DB_STATEMENT_TIMEOUT_MS', DEFAULT_DATABASE_TIMEOUTS.statementMs),
+    connectMs: readMilliseconds(env, 'SKILLMEAT_DB_CONNECT_TIMEOUT_MS', DEFAULT_DATABASE_TIMEOUTS.connectMs),
+  });
+}
+
 function readPublicUrl(env: Env): string | null {
   const raw = env.SKILLMEAT_PUBLIC_URL?.trim();
   if (!raw) return null;
@@ -321,6 +348,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: readPort(env, 'PORT', 8080),
     host,
     database: Object.freeze(parseDatabaseUrl(env.DATABASE_URL)),
+    databaseTimeouts: readDatabaseTimeouts(env),
     logLevel,
     authEnabled,
     ...readAuth(env, authEnabled),

@@ -42,7 +42,7 @@ async function serve(config: Config): Promise<void> {
 }
 
 async function primary(config: Config): Promise<void> {
-  const database = createDatabase(config.database);
+  const database = createDatabase(config.database, { timeouts: config.databaseTimeouts });
   try {
     await migrateToLatest(database.db, config.database.schema);
   } finally {

@@ -73,6 +73,9 @@ export interface SkillmeatServer {
   readonly sqlAnswersFromRows: () => number;
 }
 
+/** /health/ready's wait for `select 1` when no statement timeout is configured. */
+const READINESS_LIMIT_MS = 5000;
+
 export function createServer({ config, database, authChain, logger, idp, directGraphQLPost = true, sqlExecution = config.sqlExecution }: ServerDeps): SkillmeatServer {
   const sqlPath = useSqlExecution(sqlExecution && database.dialect === 'sqlite');
   // The auth chain's answer, once per request: the trusted-documents check may ask before the context does.
@@ -106,13 +109,27 @@ export function createServer({ config, database, authChain, logger, idp, directG
       useReadinessCheck({
         endpoint: '/health/ready',
         // Not ready is a bare 503: the database's own error goes to the log, not to the caller.
+        // Bounded by the statement timeout (5 s when that is off): a database that is away or
+        // hung, or a pool whose connections are all stuck, is 503 within it, not a probe that hangs.
         check: async () => {
+          const limitMs = database.statementTimeoutMs || READINESS_LIMIT_MS;
+          let timer: NodeJS.Timeout | undefined;
+          const probe = sql`select 1`.execute(database.db);
           try {
-            await sql`select 1`.execute(database.db);
+            await Promise.race([
+              probe,
+              new Promise((_, reject) => {
+                timer = setTimeout(() => reject(new Error(`the database did not answer select 1 within ${limitMs} ms`)), limitMs);
+              }),
+            ]);
             return true;
           } catch (error) {
+            // The abandoned probe's own failure, later, is expected and not logged twice.
+            probe.catch(() => {});
             logger.warn({ err: error }, 'readiness check failed');
             return false;
+          } finally {
+            clearTimeout(timer);
           }
         },
       }),

@@ -230,6 +230,19 @@ describe('loadConfig refuses bad configuration with one line naming the variable
     expectRefused({ SKILLMEAT_WORKERS: workers }, 'SKILLMEAT_WORKERS');
   });
 
+  it.each(['-1', '1.5', 'soon', '3600001'])('a bad SKILLMEAT_DB_STATEMENT_TIMEOUT_MS or SKILLMEAT_DB_CONNECT_TIMEOUT_MS: %j', (ms) => {
+    expectRefused({ SKILLMEAT_DB_STATEMENT_TIMEOUT_MS: ms }, 'SKILLMEAT_DB_STATEMENT_TIMEOUT_MS');
+    expectRefused({ SKILLMEAT_DB_CONNECT_TIMEOUT_MS: ms }, 'SKILLMEAT_DB_CONNECT_TIMEOUT_MS');
+  });
+
+  it('the database timeouts default to 5 s each; 0 turns one off', () => {
+    expect(loadConfig({}).databaseTimeouts).toEqual({ statementMs: 5000, connectMs: 5000 });
+    expect(loadConfig({ SKILLMEAT_DB_STATEMENT_TIMEOUT_MS: '0', SKILLMEAT_DB_CONNECT_TIMEOUT_MS: '1500' }).databaseTimeouts).toEqual({
+      statementMs: 0,
+      connectMs: 1500,
+    });
+  });
+
   it.each(['not a url', 'ftp://example.test'])('a bad SKILLMEAT_PUBLIC_URL: %j', (url) => {
     expectRefused({ SKILLMEAT_PUBLIC_URL: url }, 'SKILLMEAT_PUBLIC_URL');
   });

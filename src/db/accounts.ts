@@ -19,9 +19,25 @@ export async function createAccount(db: Db, input: { email: string; password: st
   checkPasswordPolicy(input.password, email);
   const name = input.name == null || input.name.trim() === '' ? null : validName(input.name);
   const passwordHash = await hashPassword(input.password);
+  const taken = () => badInput('An account with this email already exists; log in instead.', 'email');
+  try {
+    return await insertAccount(db, email, name, passwordHash, taken);
+  } catch (error) {
+    // A sign-up racing this one for the same address (in any Unicode form) won the unique
+    // (email_key, email_duplicate) index: the same answer as when it had finished first.
+    if (isUniqueViolation(error)) throw taken();
+    throw error;
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+async function insertAccount(db: Db, email: string, name: string | null, passwordHash: string, taken: () => Error): Promise<User> {
   return db.transaction().execute(async (trx) => {
-    const taken = await trx.selectFrom('accounts').select('user_id').where('email', '=', email).executeTakeFirst();
-    if (taken) throw badInput('An account with this email already exists; log in instead.', 'email');
+    if (await trx.selectFrom('accounts').select('user_id').where('email_key', '=', email).executeTakeFirst()) throw taken();
     const at = now();
     const claimed = await trx
       .insertInto('settings')
@@ -44,7 +60,7 @@ export async function createAccount(db: Db, input: { email: string; password: st
       .executeTakeFirstOrThrow();
     await trx
       .insertInto('accounts')
-      .values({ user_id: user.id, email, password_hash: passwordHash, created_at: at, password_changed_at: at })
+      .values({ user_id: user.id, email, email_key: email, password_hash: passwordHash, created_at: at, password_changed_at: at })
       .execute();
     return toUser(user);
   });
@@ -61,18 +77,23 @@ export async function authenticateAccount(db: Db, emailInput: string, password: 
     await burnVerification(password);
     throw unauthenticated(BAD_LOGIN);
   }
-  const row = await db
+  // One row, or a few look-alikes migration 0006 found: the one stored exactly as typed (under
+  // the old rule, trimmed and lower-cased), else the one that holds the address.
+  const rows = await db
     .selectFrom('accounts')
     .innerJoin('users', 'users.id', 'accounts.user_id')
     .selectAll('users')
-    .select('accounts.password_hash')
-    .where('accounts.email', '=', email)
-    .executeTakeFirst();
-  if (!row) {
+    .select(['accounts.password_hash', 'accounts.email as stored_email', 'accounts.email_duplicate'])
+    .where('accounts.email_key', '=', email)
+    .orderBy('accounts.email_duplicate')
+    .execute();
+  const typed = emailInput.trim().toLowerCase();
+  const found = rows.find((candidate) => candidate.stored_email === typed) ?? rows[0];
+  if (!found) {
     await burnVerification(password);
     throw unauthenticated(BAD_LOGIN);
   }
-  const { password_hash, ...user } = row;
+  const { password_hash, stored_email: _stored, email_duplicate: _duplicate, ...user } = found;
   if (!(await verifyPassword(password, password_hash))) throw unauthenticated(BAD_LOGIN);
   return toUser(user);
 }
@@ -107,6 +128,34 @@ export async function setAccountPassword(db: Db, userId: number, next: string): 
     .set({ password_hash: await hashPassword(next), password_changed_at: now() })
     .where('user_id', '=', userId)
     .execute();
+}
+
+export interface LookAlikeGroup {
+  /** The address with its local part masked (`j***@example.com`): the log never holds one in full. */
+  masked: string;
+  /** The users' ids, the holder of the address first. */
+  userIds: number[];
+}
+
+/** Accounts that are one address in different Unicode forms, made before migration 0006. */
+export async function lookAlikeAccounts(db: Db): Promise<LookAlikeGroup[]> {
+  const rows = await db
+    .selectFrom('accounts')
+    .select(['user_id', 'email_key'])
+    .where('email_key', 'in', db.selectFrom('accounts').select('email_key').where('email_duplicate', '>', 0))
+    .orderBy('email_key')
+    .orderBy('email_duplicate')
+    .execute();
+  const groups = new Map<string, number[]>();
+  for (const row of rows) groups.set(row.email_key, [...(groups.get(row.email_key) ?? []), row.user_id]);
+  return [...groups].map(([key, userIds]) => ({ masked: maskEmail(key), userIds }));
+}
+
+/** `josé@example.com` → `j***@example.com`. */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  const first = [...email.slice(0, Math.max(at, 0))][0] ?? '';
+  return `${first}***${at >= 0 ? email.slice(at) : ''}`;
 }
 
 export async function userById(db: Db, id: number): Promise<User | null> {

@@ -3,9 +3,9 @@
  * (better-sqlite3 for the embedded default, pg for PostgreSQL).
  */
 import type SQLite from 'better-sqlite3';
-import { Kysely, type Generated, type Insertable, type LogEvent, type Selectable } from 'kysely';
+import { Kysely, type Generated, type Insertable, type LogEvent, type PostgresPool, type PostgresPoolClient, type Selectable } from 'kysely';
 import pg from 'pg';
-import type { DatabaseConfig, DatabaseDialect } from '../config.js';
+import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseConfig, type DatabaseDialect, type DatabaseTimeouts } from '../config.js';
 import { SchemaScopedPostgresDialect } from './postgres-introspector.js';
 import { openSqlite, optimizeSqlite, SqliteImmediateDialect, withStatementCache } from './sqlite.js';
 
@@ -109,7 +109,16 @@ export interface SettingsTable {
 
 export interface AccountsTable {
   user_id: number;
+  /** The address as stored: foldEmail's form, except for look-alikes migration 0006 left as they were. */
   email: string;
+  /** foldEmail(email): what logIn and signUp compare (migration 0006). */
+  email_key: string;
+  /**
+   * 0: the account that holds the address `email_key`; 1, 2, …: a look-alike of it that existed
+   * before migration 0006 (the same address in another Unicode form), kept working and named in
+   * the start-up log until an admin acts. Unique with email_key, so no new look-alike can be made.
+   */
+  email_duplicate: Generated<number>;
   password_hash: string;
   created_at: Timestamp;
   password_changed_at: Timestamp;
@@ -192,6 +201,8 @@ export type RawClient = { dialect: 'sqlite'; sqlite: SQLite.Database } | { diale
 export interface Database {
   readonly db: Db;
   readonly dialect: DatabaseDialect;
+  /** The longest a statement may take (0: no limit); /health/ready waits no longer for `select 1`. */
+  readonly statementTimeoutMs: number;
   readonly raw: RawClient;
   /** Refreshes the query planner's statistics where stale (SQLite's PRAGMA optimize). */
   optimize(): Promise<void>;
@@ -201,6 +212,41 @@ export interface Database {
 export interface DatabaseOptions {
   /** Called once per SQL statement executed (tests count statements with it). */
   onQuery?: (sql: string, parameters: readonly unknown[]) => void;
+  /** PostgreSQL: statement and connection timeouts (the config's; DEFAULT_DATABASE_TIMEOUTS otherwise). */
+  timeouts?: DatabaseTimeouts;
+  /** PostgreSQL: a connection failed (dropped, reset, timed out); the pool replaces it. */
+  onConnectionError?: (error: Error) => void;
+}
+
+/** Margin past the server-side statement_timeout before the client gives up on an answer itself. */
+const CLIENT_TIMEOUT_MARGIN_MS = 1000;
+
+/**
+ * The pool as Kysely sees it: a client whose statement failed other than by PostgreSQL's own
+ * answer (the connection dropped, or no answer within query_timeout: a hung server or a network
+ * that swallows packets) goes back to the pool as broken, so the pool closes it rather than lend
+ * it again. pg would otherwise keep a timed-out client, its unanswered query still ahead of
+ * whatever is sent next, and every later statement on it would wait out the timeout too.
+ */
+function discardingBrokenClients(pool: pg.Pool): PostgresPool {
+  return {
+    connect: async () => {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      const query = ((...args: [string, unknown[]]) => {
+        const result = client.query(...args) as unknown;
+        if (result instanceof Promise) {
+          return result.catch((error: unknown) => {
+            if (!(error instanceof pg.DatabaseError)) broken = error instanceof Error ? error : new Error(String(error));
+            throw error;
+          });
+        }
+        return result;
+      }) as PostgresPoolClient['query'];
+      return { query, release: () => client.release(broken) };
+    },
+    end: () => pool.end(),
+  };
 }
 
 export function now(): Timestamp {
@@ -214,17 +260,39 @@ export function createDatabase(config: DatabaseConfig, options: DatabaseOptions 
       }
     : undefined;
   if (config.dialect === 'postgres') {
+    const { statementMs, connectMs } = options.timeouts ?? DEFAULT_DATABASE_TIMEOUTS;
     const pool = new pg.Pool({
       connectionString: config.url,
       max: 10,
-      connectionTimeoutMillis: 5000,
+      // Opening a connection, and waiting for a free one: a server that accepts but never answers
+      // fails here instead of holding the request (0: no limit, pg's own default).
+      connectionTimeoutMillis: connectMs,
+      keepAlive: true,
+      // PostgreSQL cancels a statement past this itself (the connection stays usable); the
+      // client stops waiting a moment later when no answer comes at all.
+      ...(statementMs > 0 ? { statement_timeout: statementMs, query_timeout: statementMs + CLIENT_TIMEOUT_MARGIN_MS } : {}),
       ...(config.schema ? { options: `-c search_path=${config.schema}` } : {}),
     });
-    // An idle client's error (server restart) must not crash the process; the pool replaces it.
-    pool.on('error', () => {});
-    const db = new Kysely<Tables>({ dialect: new SchemaScopedPostgresDialect({ pool }, config.schema), ...(log ? { log } : {}) });
+    const failed = (error: Error) => options.onConnectionError?.(error);
+    // A connection that drops must not crash the process ("Unhandled 'error' event"): the pool's
+    // event covers idle clients, the client's own covers one lent out, mid-query, whose query
+    // fails with the same error (the request gets a masked INTERNAL_SERVER_ERROR). The pool then
+    // replaces it, so the server recovers by itself once the database is back.
+    pool.on('error', failed);
+    pool.on('connect', (client) => client.on('error', failed));
+    const db = new Kysely<Tables>({
+      dialect: new SchemaScopedPostgresDialect({ pool: discardingBrokenClients(pool) }, config.schema),
+      ...(log ? { log } : {}),
+    });
     // PostgreSQL's autovacuum keeps its planner statistics; nothing to do here.
-    return { db, dialect: 'postgres', raw: { dialect: 'postgres', pool }, optimize: async () => {}, close: () => db.destroy() };
+    return {
+      db,
+      dialect: 'postgres',
+      statementTimeoutMs: statementMs,
+      raw: { dialect: 'postgres', pool },
+      optimize: async () => {},
+      close: () => db.destroy(),
+    };
   }
   const sqlite = openSqlite(config.url);
   const dialect = new SqliteImmediateDialect({ database: withStatementCache(sqlite) });
@@ -232,6 +300,8 @@ export function createDatabase(config: DatabaseConfig, options: DatabaseOptions 
   return {
     db,
     dialect: 'sqlite',
+    // SQLite runs in this process, synchronously: there is no connection to hang.
+    statementTimeoutMs: 0,
     raw: { dialect: 'sqlite', sqlite },
     optimize: async () => optimizeSqlite(sqlite),
     close: () => db.destroy(),

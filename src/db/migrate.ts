@@ -6,6 +6,7 @@ import * as m0002 from './migrations/0002-auth.js';
 import * as m0003 from './migrations/0003-local-idp.js';
 import * as m0004 from './migrations/0004-rate-limits.js';
 import * as m0005 from './migrations/0005-minting-secrets.js';
+import * as m0006 from './migrations/0006-email-nfc.js';
 
 // Listed, not read from the folder, so the set is the same under tsx, a bundle or a test.
 const MIGRATIONS: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-local-idp': m0003,
   '0004-rate-limits': m0004,
   '0005-minting-secrets': m0005,
+  '0006-email-nfc': m0006,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
@@ -33,4 +35,11 @@ export async function migrateToLatest(db: Db, schema?: string): Promise<string[]
     throw new Error(`Database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Brings the database to migration `name` exactly (up or down); for tests of what a migration does to older rows. */
+export async function migrateTo(db: Db, name: string, schema?: string): Promise<void> {
+  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  const { error } = await migrator.migrateTo(name);
+  if (error) throw error instanceof Error ? error : new Error(String(error));
 }

@@ -10,7 +10,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
 import type { AuthChain } from '../auth/chain.js';
 import type { LocalIdentityProvider } from '../auth/local/identity-provider.js';
-import { accountKey, underLoginLimits } from '../auth/local/password-attempts.js';
+import { underLoginLimits } from '../auth/local/password-attempts.js';
+import { emailLimitKey } from '../auth/local/passwords.js';
 import { ACCESS_TOKEN_TTL_SECONDS } from '../auth/local/signing-keys.js';
 import { startSession } from '../auth/local/sessions.js';
 import { constantTimeEqual } from '../auth/secrets.js';
@@ -100,7 +101,7 @@ export function useDevicePage(db: Db, idp: LocalIdentityProvider, chain: AuthCha
     const userCode = form.get('user_code') ?? '';
     const email = form.get('email') ?? '';
     try {
-      const user = await underLoginLimits(idp.limits, { account: accountKey(email), address }, () =>
+      const user = await underLoginLimits(idp.limits, { account: emailLimitKey(email), address }, () =>
         authenticateAccount(db, email, form.get('password') ?? ''),
       );
       const session = await startSession(db, idp, user);

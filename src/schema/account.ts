@@ -1,7 +1,8 @@
 /** Accounts and sessions of the local identity provider: signUp, logIn, logOut, changePassword. */
 import { revokeFamily, revokeOtherSessions, familyOf, startSession, type Session } from '../auth/local/sessions.js';
 import type { LocalIdentityProvider } from '../auth/local/identity-provider.js';
-import { accountKey, underLoginLimits } from '../auth/local/password-attempts.js';
+import { underLoginLimits } from '../auth/local/password-attempts.js';
+import { emailLimitKey } from '../auth/local/passwords.js';
 import { type Context, viewerOf } from '../context/context.js';
 import { authenticateAccount, checkCurrentPassword, checkNewPassword, createAccount, localAccount, setAccountPassword } from '../db/accounts.js';
 import { audit } from '../db/audit.js';
@@ -61,7 +62,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: LogInInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const idp = localIdp(ctx);
-      const attempt = { account: accountKey(input.email), address: ctx.address };
+      const attempt = { account: emailLimitKey(input.email), address: ctx.address };
       try {
         const user = await underLoginLimits(idp.limits, attempt, () => authenticateAccount(ctx.db, input.email, input.password));
         await audit(ctx.db, { event: 'login.success', outcome: 'success', actorUserId: user.id, teamId: user.teamId, address: ctx.address });
@@ -103,7 +104,7 @@ builder.mutationFields((t) => ({
       checkNewPassword(account, input.currentPassword, input.newPassword);
       // A wrong current password is a guess like a failed logIn: it spends the same slots.
       try {
-        await underLoginLimits(idp.limits, { account: account.email, address: ctx.address }, () =>
+        await underLoginLimits(idp.limits, { account: emailLimitKey(account.email), address: ctx.address }, () =>
           checkCurrentPassword(account, input.currentPassword),
         );
       } catch (error) {

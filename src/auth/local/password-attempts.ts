@@ -9,23 +9,13 @@
  * against its address. A correct password gives its address slot back and clears the account's
  * count; a wrong one (or any other failure) keeps both.
  */
-import { normaliseEmail } from './passwords.js';
 import type { RateLimits } from './rate-limits.js';
 
 export interface PasswordAttempt {
-  /** Whose password is guessed: the account's key (accountKey). */
+  /** Whose password is guessed: the account's key (emailLimitKey). */
   account: string;
   /** The caller's address; attempts with none share one count. */
   address: string | null;
-}
-
-/** The per-account limit's key for an email as typed: normalised, or a bounded stand-in when it is not an address. */
-export function accountKey(email: string): string {
-  try {
-    return normaliseEmail(email);
-  } catch {
-    return email.trim().toLowerCase().slice(0, 320);
-  }
 }
 
 export async function underLoginLimits<T>(limits: RateLimits, attempt: PasswordAttempt, check: () => Promise<T>): Promise<T> {

@@ -3,7 +3,7 @@
  * (`scrypt$N$r$p$salt$hash`) so they can be raised later without breaking old hashes, and the
  * password policy with a message a person can act on.
  */
-import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { createHash, randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { badInput } from '../../errors.js';
 
 /** About 40–60 ms and 16 MiB per hash on our machines. */
@@ -51,14 +51,34 @@ export function checkPasswordPolicy(password: string, email: string, field = 'pa
     throw badInput(`The password must be at most ${MAX_PASSWORD_LENGTH} characters long.`, field);
   }
   if (new Set(password).size < 4) throw badInput('The password must use at least 4 different characters.', field);
-  if (password.trim().toLowerCase() === email.trim().toLowerCase()) throw badInput('The password must not be your email address.', field);
+  if (foldEmail(password) === foldEmail(email)) throw badInput('The password must not be your email address.', field);
 }
 
 const EMAIL_SHAPE = /^[^\s@]{1,64}@[^\s@]{1,255}\.[^\s@]{1,63}$/;
 
-/** Trimmed and lower-cased; BAD_USER_INPUT when it does not look like an address. */
+/**
+ * The one rule that makes two spellings of an address the same address: trimmed, Unicode NFC
+ * (so `josé` typed as é or as e + U+0301 is one address), lower-cased, and NFC again (lower-casing
+ * can leave a sequence NFC would compose). Idempotent: foldEmail(foldEmail(x)) === foldEmail(x).
+ * What is stored, compared and rate-limited is this form; nothing is checked here.
+ */
+export function foldEmail(email: string): string {
+  return email.trim().normalize('NFC').toLowerCase().normalize('NFC');
+}
+
+/** foldEmail, checked; BAD_USER_INPUT when it does not look like an address. */
 export function normaliseEmail(email: string): string {
-  const normalised = email.trim().toLowerCase();
+  const normalised = foldEmail(email);
   if (normalised.includes('\u0000') || !EMAIL_SHAPE.test(normalised) || normalised.length > 320) throw badInput('That is not a valid email address.', 'email');
   return normalised;
+}
+
+/**
+ * The key an address's login attempts are counted under: its folded form, even when it is not a
+ * valid address. One longer than 128 characters is counted under its SHA-256 instead, so the key
+ * fits the counters' table (varchar(255) with the limit's prefix) and two addresses never share one.
+ */
+export function emailLimitKey(email: string): string {
+  const folded = foldEmail(email);
+  return folded.length > 128 ? `sha256:${createHash('sha256').update(folded).digest('hex')}` : folded;
 }
