@@ -3,10 +3,12 @@
  * server, in zero-auth and with auth on (enterprise PAT, static X-API-Key, a minted sk- key, a
  * local JWT), on SQLite and PostgreSQL.
  */
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.js';
 import { graphql, graphqlOk } from './support/graphql.js';
-import { signUp } from './support/idp.js';
+import { PASSWORD, signUp } from './support/idp.js';
+import { FlowSignUpDocument } from './operations/generated/graphql.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 const PAT = 'rest-test-enterprise-secret-0123456789abcdef';
@@ -53,6 +55,15 @@ for (const { dialect, skip } of DIALECTS) {
         expect((await call(`${server.url}/api/v1/artifacts?type=hook`)).body).toMatchObject({ totalCount: 0 });
       });
 
+      it('answers 404 for an unknown /api/v1 path and 405 with Allow for another method', async () => {
+        const unknown = await call(`${server.url}/api/v1/nothing`);
+        expect(unknown.status).toBe(404);
+        expect(unknown.body).toMatchObject({ error: { code: 'NOT_FOUND' } });
+        const put = await call(`${server.url}/api/v1/artifacts`, { method: 'PUT' });
+        expect(put.status).toBe(405);
+        expect(put.headers.get('allow')).toBe('GET, POST');
+      });
+
       it('serves an OpenAPI document naming these routes', async () => {
         const doc = await call(`${server.url}/api/v1/openapi.json`);
         expect(doc.status).toBe(200);
@@ -61,6 +72,41 @@ for (const { dialect, skip } of DIALECTS) {
         expect(Object.keys(paths['/api/v1/artifacts']!).sort()).toEqual(['get', 'post']);
         expect(paths['/api/v1/version']).toBeDefined();
         expect(paths['/health']).toBeDefined();
+      });
+    });
+
+    describe('trusted documents only', () => {
+      let server: TestServer;
+      beforeAll(async () => {
+        server = await startTestServer({
+          dialect,
+          env: {
+            SKILLMEAT_AUTH_ENABLED: 'true',
+            SKILLMEAT_AUTH_PROVIDER: 'local',
+            SKILLMEAT_ENTERPRISE_PAT_SECRET: PAT,
+            SKILLMEAT_TRUSTED_DOCUMENTS: fileURLToPath(new URL('./operations/generated/persisted-documents.json', import.meta.url)),
+          },
+        });
+      });
+      afterAll(async () => server?.stop());
+
+      it('the REST documents are built in: a signed-up user lists and creates through the routes', async () => {
+        // Signed up by documentId (the test manifest's FlowSignUp): only trusted documents run here.
+        const signedUp = await call(`${server.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            documentId: (FlowSignUpDocument as unknown as { __meta__: { hash: string } }).__meta__.hash,
+            variables: { input: { email: 'trusted@example.com', password: PASSWORD } },
+          }),
+        });
+        const session = (signedUp.body as { data: { signUp: { session: { accessToken: string } } } }).data.signUp.session;
+        const auth = { Authorization: `Bearer ${session.accessToken}` };
+        const created = await call(`${server.url}/api/v1/artifacts`, { ...createBody, headers: { ...createBody.headers, ...auth } });
+        expect(created.status).toBe(201);
+        const list = await call(`${server.url}/api/v1/artifacts`, { headers: auth });
+        expect(list.status).toBe(200);
+        expect(list.body).toMatchObject({ totalCount: 1 });
       });
     });
 
