@@ -34,6 +34,8 @@ const config: CodegenConfig = {
     'test/operations/generated/': { ...output, documents: ['test/operations/**/*.graphql'] },
     // The operations of the command-line client (src/cli/).
     'src/cli/operations/generated/': { ...output, documents: ['src/cli/operations/**/*.graphql'] },
+    // The operations behind the REST routes (src/http/rest/).
+    'src/http/rest/operations/generated/': { ...output, documents: ['src/http/rest/operations/**/*.graphql'] },
   },
 };
 

@@ -69,8 +69,8 @@ export function databaseBusy(): GraphQLError {
  * A GraphQL POST whose body is not JSON (a form, multipart, text/plain, none): HTTP 415. Those
  * are the encodings a page on another site can post without a CORS preflight.
  */
-export function unsupportedMediaType(): GraphQLError {
-  return make('UNSUPPORTED_MEDIA_TYPE', 'A GraphQL POST must be JSON: send Content-Type: application/json.', { http: { status: 415 } });
+export function unsupportedMediaType(what = 'A GraphQL POST'): GraphQLError {
+  return make('UNSUPPORTED_MEDIA_TYPE', `${what} must be JSON: send Content-Type: application/json.`, { http: { status: 415 } });
 }
 
 /**

@@ -15,6 +15,7 @@ import { corsPolicy } from './http/cors.js';
 import { useGraphiQL } from './http/graphiql.js';
 import { withDirectGraphQLPost } from './http/graphql-post.js';
 import { withRequestLog } from './http/request-log.js';
+import { REST_BASE, useRestApi } from './http/rest/rest-api.js';
 import { useDevicePage } from './http/device-page.js';
 import { useOAuthEndpoints } from './http/oauth.js';
 import type { LocalIdentityProvider } from './auth/local/identity-provider.js';
@@ -80,6 +81,13 @@ export function createServer({ config, database, authChain, logger, idp, directG
   const sqlPath = useSqlExecution(sqlExecution && database.dialect === 'sqlite');
   // The auth chain's answer, once per request: the trusted-documents check may ask before the context does.
   const viewerOf = requestViewer(authChain);
+  const versionInfo = {
+    version: VERSION,
+    authMode: config.authEnabled ? config.authProvider : 'zero-auth',
+    database: database.dialect,
+  };
+  // The guides' REST checks (/api/v1/…): fixed GraphQL documents run through this same Yoga.
+  const rest = useRestApi(logger);
   const yoga = createYoga<NodeServerContext, Context>({
     schema: protectedSchema,
     graphqlEndpoint: '/graphql',
@@ -101,11 +109,8 @@ export function createServer({ config, database, authChain, logger, idp, directG
       return createContext(database.db, await viewerOf(request, address), address, idp);
     },
     plugins: [
-      useVersionEndpoint({
-        version: VERSION,
-        authMode: config.authEnabled ? config.authProvider : 'zero-auth',
-        database: database.dialect,
-      }),
+      useVersionEndpoint(versionInfo),
+      useVersionEndpoint(versionInfo, `${REST_BASE}/version`),
       useReadinessCheck({
         endpoint: '/health/ready',
         // Not ready is a bare 503: the database's own error goes to the log, not to the caller.
@@ -134,6 +139,7 @@ export function createServer({ config, database, authChain, logger, idp, directG
         },
       }),
       useGraphiQL({ title: 'SkillMeat GraphQL API', endpoint: '/graphql' }),
+      rest.plugin,
       ...(idp ? [useOAuthEndpoints(database.db, idp, logger), useDevicePage(database.db, idp, authChain)] : []),
       useCsrfPrevention(),
       useParamChecks(),
@@ -148,6 +154,7 @@ export function createServer({ config, database, authChain, logger, idp, directG
     ],
   });
 
+  rest.attach(yoga);
   const direct = directGraphQLPost ? withDirectGraphQLPost(yoga, logger) : null;
   const http = createHttpServer(withRequestLog(logger, withBodyLimit(withAllowedHosts(hostPolicy(config), withSingleCredentialHeaders(direct?.listener ?? yoga)))));
   return { http, yoga, directAnswers: () => direct?.answered() ?? 0, sqlAnswers: sqlPath.answered, sqlBodiesAsIs: sqlPath.writtenAsIs, sqlAnswersFromRows: sqlPath.answeredFromRows };

@@ -6,7 +6,8 @@
  * plugin looks the id up and puts the document's text in the params, so everything after this
  * (the parse and validation caches, Armor, auth, the SQL path) sees an ordinary query.
  *
- * - SKILLMEAT_TRUSTED_DOCUMENTS unset: the built-in manifest (the CLI's operations) answers
+ * - SKILLMEAT_TRUSTED_DOCUMENTS unset: the built-in manifests (the CLI's operations and the REST
+ *   routes', src/http/rest/) answer
  *   documentIds, and any document sent as text runs, as before.
  * - Set: its manifest and the built-in one (the CLI's own operations stay usable on any server)
  *   answer documentIds, and a document sent as text runs only when it is, byte for byte, one of
@@ -30,8 +31,14 @@ import { badInput, persistedQueryNotFound, persistedQueryOnly, unauthenticated }
 import { documentKey, keyOfText, readManifest, type TrustedDocuments } from '../persisted-documents.js';
 import type { NodeServerContext } from '../server.js';
 
-/** The manifest graphql-codegen writes for the CLI's operations (src/cli/operations/). */
-const BUILT_IN_MANIFEST = new URL('../cli/operations/generated/persisted-documents.json', import.meta.url);
+/**
+ * The manifests graphql-codegen writes for the CLI's operations (src/cli/operations/) and for
+ * the operations behind the REST routes (src/http/rest/operations/): always trusted.
+ */
+const BUILT_IN_MANIFESTS = [
+  new URL('../cli/operations/generated/persisted-documents.json', import.meta.url),
+  new URL('../http/rest/operations/generated/persisted-documents.json', import.meta.url),
+];
 
 /** Who may send documents that are not in the manifest when only trusted documents run. */
 const ARBITRARY_DOCUMENT_ROLES: ReadonlySet<Role> = new Set(['SYSTEM_ADMIN', 'LOCAL_ADMIN']);
@@ -43,7 +50,7 @@ export interface TrustedDocumentsOptions {
 }
 
 export function builtInDocuments(): TrustedDocuments {
-  return readManifest(BUILT_IN_MANIFEST);
+  return new Map(BUILT_IN_MANIFESTS.flatMap((manifest) => [...readManifest(manifest)]));
 }
 
 /** The documentId of a request: the body's, or on a GET the URL's (Yoga's GET parser keeps the four GraphQL params alone). */
