@@ -10,6 +10,7 @@ import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, ren
 import { join } from 'node:path';
 import type { CliEnvironment } from './environment.js';
 import { CliError, credentialsFileError, ExitCode } from './exit-codes.js';
+import { Keyring } from './keyring.js';
 
 /** Tokens from the device flow (provider local): refreshed automatically. */
 export interface StoredSession {
@@ -29,6 +30,9 @@ export interface StoredToken {
 }
 
 export type StoredCredential = StoredSession | StoredToken;
+
+/** Which store holds a credential. */
+export type StoreKind = 'keyring' | 'file';
 
 interface CredentialsFile {
   version: 1;
@@ -68,6 +72,8 @@ export class CredentialStore {
     /** The default ~/.skillmeat is ours to tighten to 0700; a SKILLMEAT_CONFIG_DIR that exists is left as it is. */
     private readonly ownsDir: boolean,
     private readonly warn: (message: string) => void = () => {},
+    /** The OS credential store, tried first; null: the file only (SKILLMEAT_CREDENTIAL_STORE=file). */
+    private readonly keyring: Keyring | null = null,
   ) {
     this.file = join(dir, FILE_NAME);
     this.lockFile = `${this.file}.lock`;
@@ -107,18 +113,72 @@ export class CredentialStore {
     return { version: 1, registries: content.registries };
   }
 
-  get(registry: string): StoredCredential | undefined {
-    return this.read().registries[registry];
+  /** The stored credential for `registry` and where it is: the keyring first, then the file. */
+  locate(registry: string): { credential: StoredCredential; where: StoreKind } | undefined {
+    if (this.keyring) {
+      const answer = this.keyring.get(registry);
+      if (answer.ok && answer.secret !== null) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(answer.secret);
+        } catch {
+          parsed = null;
+        }
+        if (!validEntry(parsed)) {
+          throw new CorruptCredentialsFile(
+            `The ${Keyring.label()} entry for ${registry} is corrupt. Run \`skillmeat auth logout\` to remove it, then log in again.`,
+          );
+        }
+        return { credential: parsed, where: 'keyring' };
+      }
+    }
+    const credential = this.read().registries[registry];
+    return credential ? { credential, where: 'file' } : undefined;
   }
 
-  set(registry: string, credential: StoredCredential): void {
+  get(registry: string): StoredCredential | undefined {
+    return this.locate(registry)?.credential;
+  }
+
+  /** Where a credential in `where` is, for people: "the Secret Service keyring", "file …". */
+  describe(where: StoreKind): string {
+    return where === 'keyring' ? `the ${Keyring.label()} (service "skillmeat", account = registry URL)` : this.file;
+  }
+
+  /**
+   * Stores the credential in the keyring, else (no keyring answers) in the file with a one-line
+   * note. Returns where it went; a copy left in the other store is removed.
+   */
+  set(registry: string, credential: StoredCredential): StoreKind {
+    if (this.keyring) {
+      const answer = this.keyring.set(registry, JSON.stringify(credential));
+      if (answer.ok) {
+        this.removeFromFile(registry);
+        return 'keyring';
+      }
+      this.warn(`Note: no OS keyring answered (${answer.reason}); the credentials go to ${this.file} (mode 600).`);
+    }
     const content = this.read();
     content.registries[registry] = credential;
     this.write(content);
+    return 'file';
   }
 
-  /** Removes one registry's entry; false when there was none. Deletes the file when it is empty. */
+  /** Removes one registry's entry from the keyring and the file; false when there was none. */
   remove(registry: string): boolean {
+    const fromKeyring = this.removeFromKeyring(registry);
+    return this.removeFromFile(registry) || fromKeyring;
+  }
+
+  /** Deletes the registry's keyring entry (logout also does this for a corrupt one). */
+  removeFromKeyring(registry: string): boolean {
+    if (!this.keyring) return false;
+    const answer = this.keyring.delete(registry);
+    return answer.ok && answer.deleted === true;
+  }
+
+  /** Removes one registry's entry from the file; deletes the file when it is empty. */
+  private removeFromFile(registry: string): boolean {
     const content = this.read();
     if (!(registry in content.registries)) return false;
     delete content.registries[registry];
@@ -236,5 +296,8 @@ export class CredentialStore {
 
 /** The store for this environment: SKILLMEAT_CONFIG_DIR, else $HOME/.skillmeat. */
 export function credentialStore(env: CliEnvironment, warn?: (message: string) => void): CredentialStore {
-  return env.configDir !== undefined ? new CredentialStore(env.configDir, false, warn) : new CredentialStore(join(env.home, '.skillmeat'), true, warn);
+  const keyring = env.credentialStore === 'file' ? null : new Keyring(env.processEnv);
+  return env.configDir !== undefined
+    ? new CredentialStore(env.configDir, false, warn, keyring)
+    : new CredentialStore(join(env.home, '.skillmeat'), true, warn, keyring);
 }
