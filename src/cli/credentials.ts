@@ -3,7 +3,7 @@
  * per registry URL (a device-login session, or a token given to `auth token`). Written
  * atomically (a temp file in the same folder, fsync, rename) with mode 0600 inside a 0700
  * folder. A file that cannot be read or parsed is a CliError (exit 5) naming the file and the way
- * out, never a stack trace. A lock file serialises refreshes between concurrent CLI processes.
+ * out, never a stack trace; so is a file other users can read (mode not 0600), with the chmod to run. A lock file serialises refreshes between concurrent CLI processes.
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
@@ -95,7 +95,7 @@ export class CredentialStore {
       if (errno(error) === 'ENOENT') return { version: 1, registries: {} };
       throw credentialsFileError(`Cannot read the credentials file ${this.file} (${errno(error)}). Check its owner and permissions, or delete it.`);
     }
-    this.tightenFileMode();
+    this.refuseLooseMode();
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -259,16 +259,22 @@ export class CredentialStore {
     }
   }
 
-  /** A credentials file others can read is tightened back to 0600 (with a note). */
-  private tightenFileMode(): void {
+  /**
+   * A credentials file others can read or write is refused, like ssh does with a private key:
+   * the message gives the chmod to run (exit 5). Tokens in it may have been seen by others.
+   */
+  private refuseLooseMode(): void {
+    let mode: number;
     try {
-      const mode = statSync(this.file).mode & 0o777;
-      if ((mode & 0o077) === 0) return;
-      chmodSync(this.file, 0o600);
-      this.warn(`${this.file} was readable by others (mode ${mode.toString(8)}); its mode is now 600.`);
+      mode = statSync(this.file).mode & 0o777;
     } catch {
-      // Not ours to change (another owner): reading it still works.
+      return; // gone meanwhile: reading it says so
     }
+    if ((mode & 0o077) === 0) return;
+    throw credentialsFileError(
+      `The credentials file ${this.file} can be read or changed by other users (mode ${mode.toString(8)}), so it is not used. ` +
+        `Run \`chmod 600 '${this.file}'\` and try again; if others may have read it, run \`skillmeat auth logout\` and log in again.`,
+    );
   }
 
   private write(content: CredentialsFile): void {
