@@ -9,6 +9,7 @@
  * skip only where dbus-run-session or gnome-keyring-daemon is missing.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -99,6 +100,30 @@ describe.skipIf(!HAVE_KEYRING)('credentials in the Secret Service (gnome-keyring
     const after = await cliWithKeyring(['auth', 'whoami']);
     expect(after.code).toBe(3);
     expect(after.stderr).toContain(`Not logged in to ${server.url}`);
+  });
+
+  it('a corrupt keyring entry is a clear message (exit 5); logout removes it', async () => {
+    // Another program put something that is not a credential under our service and account.
+    const binding = createRequire(import.meta.url).resolve('@napi-rs/keyring');
+    const write = `const { Entry } = require(${JSON.stringify(binding)}); new Entry('skillmeat', ${JSON.stringify(server.url)}).setPassword('not json');`;
+    const script = `printf %s "$KEYRING_PASSWORD" | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; exec "$@"`;
+    const planted = await runProgram('/usr/bin/dbus-run-session', ['--', 'sh', '-c', script, 'sh', process.execPath, '-e', write], {
+      HOME: home.home,
+      ...xdgEnv(),
+      KEYRING_PASSWORD,
+      DBUS_SESSION_BUS_ADDRESS: undefined,
+    });
+    expect(planted.code, planted.stderr).toBe(0);
+    const who = await cliWithKeyring(['auth', 'whoami']);
+    expect(who.code).toBe(5);
+    // dbus-daemon may add its own lines on stderr (e.g. about the fd limit); the CLI's is one line.
+    expect(who.stderr.split('\n').filter((line) => line.startsWith('error: '))).toEqual([
+      `error: The Secret Service keyring entry for ${server.url} is corrupt. Run \`skillmeat auth logout\` to remove it, then log in again.`,
+    ]);
+    const out = await cliWithKeyring(['auth', 'logout']);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stderr).toContain(`The keyring entry for ${server.url} was unreadable, so it has been removed.`);
+    expect((await cliWithKeyring(['auth', 'whoami'])).stderr).toContain(`Not logged in to ${server.url}`);
   });
 
   it('logout clears both stores: a file entry left from before and the keyring entry', async () => {

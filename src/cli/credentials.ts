@@ -45,7 +45,11 @@ const LOCK_STALE_MS = 30_000;
 
 /** The file exists but is not a credentials file this CLI wrote (logout may delete it). */
 export class CorruptCredentialsFile extends CliError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** Which store holds the corrupt entry. */
+    readonly where: 'keyring' | 'file' = 'file',
+  ) {
     super(message, ExitCode.CREDENTIALS_FILE);
   }
 }
@@ -127,6 +131,7 @@ export class CredentialStore {
         if (!validEntry(parsed)) {
           throw new CorruptCredentialsFile(
             `The ${Keyring.label()} entry for ${registry} is corrupt. Run \`skillmeat auth logout\` to remove it, then log in again.`,
+            'keyring',
           );
         }
         return { credential: parsed, where: 'keyring' };

@@ -38,6 +38,10 @@ export async function logout(options: RegistryOption): Promise<void> {
   } catch (error) {
     if (!(error instanceof CorruptCredentialsFile)) throw error;
     store.removeFromKeyring(registry);
+    if (error.where === 'keyring') {
+      say(`The keyring entry for ${registry} was unreadable, so it has been removed. Log in again where you need to.`);
+      return;
+    }
     store.deleteFile();
     say(`The credentials file ${store.file} was unreadable, so it has been deleted (for every registry). Log in again where you need to.`);
     return;
