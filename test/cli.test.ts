@@ -398,15 +398,21 @@ describe('the credentials file', () => {
     expect(readFileSync(home.credentialsFile, 'utf8')).toContain(pat.token);
   });
 
-  it('tightens a credentials file others can read back to 0600', async () => {
+  it('refuses a credentials file others can read (exit 5), with the chmod to run; works again after it', async () => {
     const owner = await signUp();
     const pat = await createPat(owner.accessToken);
     writeCredentials({ [server.url]: { type: 'token', token: pat.token, savedAt: '2020-01-01T00:00:00.000Z' } });
     chmodSync(home.credentialsFile, 0o644);
     const result = await cli(['auth', 'whoami']);
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toContain('was readable by others (mode 644); its mode is now 600');
-    expect(statSync(home.credentialsFile).mode & 0o777).toBe(0o600);
+    expect(result.code).toBe(5);
+    expect(result.stderr).toBe(
+      `error: The credentials file ${home.credentialsFile} can be read or changed by other users (mode 644), so it is not used. ` +
+        `Run \`chmod 600 '${home.credentialsFile}'\` and try again; if others may have read it, run \`skillmeat auth logout\` and log in again.\n`,
+    );
+    expect(statSync(home.credentialsFile).mode & 0o777).toBe(0o644); // not changed behind the person's back
+    chmodSync(home.credentialsFile, 0o600);
+    const again = await cli(['auth', 'whoami']);
+    expect(again.code, again.stderr).toBe(0);
   });
 
   it('when corrupt gives a clear message naming the file and the way out (exit 5); logout removes it', async () => {

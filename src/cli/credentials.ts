@@ -3,13 +3,14 @@
  * per registry URL (a device-login session, or a token given to `auth token`). Written
  * atomically (a temp file in the same folder, fsync, rename) with mode 0600 inside a 0700
  * folder. A file that cannot be read or parsed is a CliError (exit 5) naming the file and the way
- * out, never a stack trace. A lock file serialises refreshes between concurrent CLI processes.
+ * out, never a stack trace; so is a file other users can read (mode not 0600), with the chmod to run. A lock file serialises refreshes between concurrent CLI processes.
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { CliEnvironment } from './environment.js';
 import { CliError, credentialsFileError, ExitCode } from './exit-codes.js';
+import { Keyring } from './keyring.js';
 
 /** Tokens from the device flow (provider local): refreshed automatically. */
 export interface StoredSession {
@@ -30,6 +31,9 @@ export interface StoredToken {
 
 export type StoredCredential = StoredSession | StoredToken;
 
+/** Which store holds a credential. */
+export type StoreKind = 'keyring' | 'file';
+
 interface CredentialsFile {
   version: 1;
   registries: Record<string, StoredCredential>;
@@ -41,7 +45,11 @@ const LOCK_STALE_MS = 30_000;
 
 /** The file exists but is not a credentials file this CLI wrote (logout may delete it). */
 export class CorruptCredentialsFile extends CliError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** Which store holds the corrupt entry. */
+    readonly where: 'keyring' | 'file' = 'file',
+  ) {
     super(message, ExitCode.CREDENTIALS_FILE);
   }
 }
@@ -68,6 +76,8 @@ export class CredentialStore {
     /** The default ~/.skillmeat is ours to tighten to 0700; a SKILLMEAT_CONFIG_DIR that exists is left as it is. */
     private readonly ownsDir: boolean,
     private readonly warn: (message: string) => void = () => {},
+    /** The OS credential store, tried first; null: the file only (SKILLMEAT_CREDENTIAL_STORE=file). */
+    private readonly keyring: Keyring | null = null,
   ) {
     this.file = join(dir, FILE_NAME);
     this.lockFile = `${this.file}.lock`;
@@ -89,7 +99,7 @@ export class CredentialStore {
       if (errno(error) === 'ENOENT') return { version: 1, registries: {} };
       throw credentialsFileError(`Cannot read the credentials file ${this.file} (${errno(error)}). Check its owner and permissions, or delete it.`);
     }
-    this.tightenFileMode();
+    this.refuseLooseMode();
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -107,18 +117,73 @@ export class CredentialStore {
     return { version: 1, registries: content.registries };
   }
 
-  get(registry: string): StoredCredential | undefined {
-    return this.read().registries[registry];
+  /** The stored credential for `registry` and where it is: the keyring first, then the file. */
+  locate(registry: string): { credential: StoredCredential; where: StoreKind } | undefined {
+    if (this.keyring) {
+      const answer = this.keyring.get(registry);
+      if (answer.ok && answer.secret !== null) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(answer.secret);
+        } catch {
+          parsed = null;
+        }
+        if (!validEntry(parsed)) {
+          throw new CorruptCredentialsFile(
+            `The ${Keyring.label()} entry for ${registry} is corrupt. Run \`skillmeat auth logout\` to remove it, then log in again.`,
+            'keyring',
+          );
+        }
+        return { credential: parsed, where: 'keyring' };
+      }
+    }
+    const credential = this.read().registries[registry];
+    return credential ? { credential, where: 'file' } : undefined;
   }
 
-  set(registry: string, credential: StoredCredential): void {
+  get(registry: string): StoredCredential | undefined {
+    return this.locate(registry)?.credential;
+  }
+
+  /** Where a credential in `where` is, for people: "the Secret Service keyring", "file …". */
+  describe(where: StoreKind): string {
+    return where === 'keyring' ? `the ${Keyring.label()} (service "skillmeat", account = registry URL)` : this.file;
+  }
+
+  /**
+   * Stores the credential in the keyring, else (no keyring answers) in the file with a one-line
+   * note. Returns where it went; a copy left in the other store is removed.
+   */
+  set(registry: string, credential: StoredCredential): StoreKind {
+    if (this.keyring) {
+      const answer = this.keyring.set(registry, JSON.stringify(credential));
+      if (answer.ok) {
+        this.removeFromFile(registry);
+        return 'keyring';
+      }
+      this.warn(`Note: no OS keyring answered (${answer.reason}); the credentials go to ${this.file} (mode 600).`);
+    }
     const content = this.read();
     content.registries[registry] = credential;
     this.write(content);
+    return 'file';
   }
 
-  /** Removes one registry's entry; false when there was none. Deletes the file when it is empty. */
+  /** Removes one registry's entry from the keyring and the file; false when there was none. */
   remove(registry: string): boolean {
+    const fromKeyring = this.removeFromKeyring(registry);
+    return this.removeFromFile(registry) || fromKeyring;
+  }
+
+  /** Deletes the registry's keyring entry (logout also does this for a corrupt one). */
+  removeFromKeyring(registry: string): boolean {
+    if (!this.keyring) return false;
+    const answer = this.keyring.delete(registry);
+    return answer.ok && answer.deleted === true;
+  }
+
+  /** Removes one registry's entry from the file; deletes the file when it is empty. */
+  private removeFromFile(registry: string): boolean {
     const content = this.read();
     if (!(registry in content.registries)) return false;
     delete content.registries[registry];
@@ -199,16 +264,22 @@ export class CredentialStore {
     }
   }
 
-  /** A credentials file others can read is tightened back to 0600 (with a note). */
-  private tightenFileMode(): void {
+  /**
+   * A credentials file others can read or write is refused, like ssh does with a private key:
+   * the message gives the chmod to run (exit 5). Tokens in it may have been seen by others.
+   */
+  private refuseLooseMode(): void {
+    let mode: number;
     try {
-      const mode = statSync(this.file).mode & 0o777;
-      if ((mode & 0o077) === 0) return;
-      chmodSync(this.file, 0o600);
-      this.warn(`${this.file} was readable by others (mode ${mode.toString(8)}); its mode is now 600.`);
+      mode = statSync(this.file).mode & 0o777;
     } catch {
-      // Not ours to change (another owner): reading it still works.
+      return; // gone meanwhile: reading it says so
     }
+    if ((mode & 0o077) === 0) return;
+    throw credentialsFileError(
+      `The credentials file ${this.file} can be read or changed by other users (mode ${mode.toString(8)}), so it is not used. ` +
+        `Run \`chmod 600 '${this.file}'\` and try again; if others may have read it, run \`skillmeat auth logout\` and log in again.`,
+    );
   }
 
   private write(content: CredentialsFile): void {
@@ -236,5 +307,8 @@ export class CredentialStore {
 
 /** The store for this environment: SKILLMEAT_CONFIG_DIR, else $HOME/.skillmeat. */
 export function credentialStore(env: CliEnvironment, warn?: (message: string) => void): CredentialStore {
-  return env.configDir !== undefined ? new CredentialStore(env.configDir, false, warn) : new CredentialStore(join(env.home, '.skillmeat'), true, warn);
+  const keyring = env.credentialStore === 'file' ? null : new Keyring(env.processEnv);
+  return env.configDir !== undefined
+    ? new CredentialStore(env.configDir, false, warn, keyring)
+    : new CredentialStore(join(env.home, '.skillmeat'), true, warn, keyring);
 }

@@ -2,7 +2,7 @@
  * The environment variables the CLI reads, read here and nowhere else in src/cli/:
  * SKILLMEAT_API_URL (which server), SKILLMEAT_AUTH_TOKEN (a credential that overrides the stored
  * ones), SKILLMEAT_CONFIG_DIR and HOME (where credentials.json lives), SKILLMEAT_CLI_DEBUG
- * (stack traces for unexpected errors), and DISPLAY/WAYLAND_DISPLAY (whether a browser can open).
+ * (stack traces for unexpected errors), SKILLMEAT_CREDENTIAL_STORE (file: no OS keyring), and DISPLAY/WAYLAND_DISPLAY (whether a browser can open).
  */
 import { homedir } from 'node:os';
 
@@ -13,6 +13,10 @@ export interface CliEnvironment {
   home: string;
   debug: boolean;
   hasDisplay: boolean;
+  /** SKILLMEAT_CREDENTIAL_STORE: 'file' skips the OS keyring; 'auto' (default) tries it first. */
+  credentialStore: 'auto' | 'file';
+  /** The whole environment, handed to the keyring's child process (D-Bus address, HOME). */
+  processEnv: NodeJS.ProcessEnv;
 }
 
 const nonEmpty = (value: string | undefined): string | undefined => (value === undefined || value.trim() === '' ? undefined : value.trim());
@@ -30,5 +34,7 @@ export function readEnvironment(): CliEnvironment {
     home: nonEmpty(env.HOME) ?? homedir(),
     debug: ['1', 'true', 'yes'].includes((env.SKILLMEAT_CLI_DEBUG ?? '').toLowerCase()),
     hasDisplay: Boolean(nonEmpty(env.DISPLAY) ?? nonEmpty(env.WAYLAND_DISPLAY)),
+    credentialStore: nonEmpty(env.SKILLMEAT_CREDENTIAL_STORE)?.toLowerCase() === 'file' ? 'file' : 'auto',
+    processEnv: env,
   };
 }

@@ -17,7 +17,7 @@ import { jwtExpiry } from './jwt.js';
 /** Refresh when the access token has less than this left. */
 export const REFRESH_MARGIN_MS = 60_000;
 
-export type CredentialSource = { kind: 'env'; variable: 'SKILLMEAT_AUTH_TOKEN' } | { kind: 'file'; path: string } | { kind: 'none' };
+export type CredentialSource = { kind: 'env'; variable: 'SKILLMEAT_AUTH_TOKEN' } | { kind: 'file'; path: string } | { kind: 'keyring'; label: string } | { kind: 'none' };
 
 export interface ActiveCredential {
   /** 'session': device login (refreshable); 'token': a stored or env token; 'none': anonymous. */
@@ -97,8 +97,9 @@ export async function activeCredential(ctx: SessionContext): Promise<ActiveCrede
     const token = ctx.env.authToken;
     return { type: 'token', headers: bearer(token), source: { kind: 'env', variable: 'SKILLMEAT_AUTH_TOKEN' }, token, expiresAt: jwtExpiry(token), session: null };
   }
-  const stored = ctx.store.get(ctx.registry);
-  const source = { kind: 'file', path: ctx.store.file } as const;
+  const located = ctx.store.locate(ctx.registry);
+  const stored = located?.credential;
+  const source: CredentialSource = located?.where === 'keyring' ? { kind: 'keyring', label: ctx.store.describe('keyring') } : { kind: 'file', path: ctx.store.file };
   if (stored?.type === 'token') {
     return { type: 'token', headers: bearer(stored.token), source, token: stored.token, expiresAt: jwtExpiry(stored.token), session: null };
   }

@@ -36,7 +36,7 @@ export async function login(options: LoginOptions): Promise<void> {
   // A broken credentials file is reported before the person goes through the browser.
   const previous = store.get(registry);
   const session = await deviceLogin({ registry, browser: options.browser, hasDisplay: env.hasDisplay, timeoutSeconds: options.timeout });
-  store.set(registry, session);
+  const where = store.set(registry, session);
 
   const headers = bearer(session.accessToken);
   if (previous?.type === 'session') {
@@ -44,6 +44,6 @@ export async function login(options: LoginOptions): Promise<void> {
   }
   const viewer = await request(registry, CliViewerDocument, {}, headers).catch(() => null);
   say(viewer ? `Logged in to ${registry} as ${describeUser(viewer.me)} (${viewer.me.role}).` : `Logged in to ${registry}.`);
-  say(`Credentials saved in ${store.file}.`);
+  say(`Credentials saved in ${store.describe(where)}.`);
   if (env.authToken !== undefined) warn('SKILLMEAT_AUTH_TOKEN is set: it overrides the stored credentials until you unset it.');
 }

@@ -1,6 +1,7 @@
 /**
  * `skillmeat auth logout`: revokes the stored session on the server when it can (the logOut
  * mutation with the access token, refreshed first if needed) and removes the stored credential.
+ * Both stores are cleared: the OS keyring entry and the file's entry.
  * Idempotent: nothing stored is not an error, and an unreadable credentials file is deleted
  * (the documented way out of a corrupt one).
  */
@@ -36,6 +37,11 @@ export async function logout(options: RegistryOption): Promise<void> {
     stored = store.get(registry);
   } catch (error) {
     if (!(error instanceof CorruptCredentialsFile)) throw error;
+    store.removeFromKeyring(registry);
+    if (error.where === 'keyring') {
+      say(`The keyring entry for ${registry} was unreadable, so it has been removed. Log in again where you need to.`);
+      return;
+    }
     store.deleteFile();
     say(`The credentials file ${store.file} was unreadable, so it has been deleted (for every registry). Log in again where you need to.`);
     return;

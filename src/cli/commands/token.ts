@@ -34,8 +34,8 @@ export async function storeToken(argument: string | undefined, options: Registry
     throw error;
   }
   if (me.authMethod === 'ZERO_AUTH') warn(`${registry} runs without authentication, so it did not check the token.`);
-  store.set(registry, { type: 'token', token, savedAt: new Date().toISOString() });
+  const where = store.set(registry, { type: 'token', token, savedAt: new Date().toISOString() });
   say(`Token saved for ${registry}: ${describeUser(me)} (${me.role}, ${me.authMethod}).`);
-  say(`Credentials saved in ${store.file}.`);
+  say(`Credentials saved in ${store.describe(where)}.`);
   if (env.authToken !== undefined) warn('SKILLMEAT_AUTH_TOKEN is set: it overrides the stored credentials until you unset it.');
 }

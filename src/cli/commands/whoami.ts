@@ -1,7 +1,7 @@
 /**
  * `skillmeat auth whoami [--json]`: who the active credential is on the registry (a `me` query),
  * the access token's expiry (a JWT's exp, decoded for display only; a personal access token's
- * from the server's list), and where the credential came from (env or file).
+ * from the server's list), and where the credential came from (env, OS keyring or file).
  */
 import { commandContext, type RegistryOption } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
@@ -38,6 +38,7 @@ function sourceOf(credential: ActiveCredential) {
   const { source } = credential;
   if (source.kind === 'env') return { source: 'env', variable: source.variable, type: credential.type };
   if (source.kind === 'file') return { source: 'file', path: source.path, type: credential.type };
+  if (source.kind === 'keyring') return { source: 'keyring', store: source.label, type: credential.type };
   return { source: 'none', type: credential.type };
 }
 
@@ -88,7 +89,7 @@ export async function whoami(options: WhoamiOptions): Promise<void> {
       : expiresAt === null
         ? credential.type === 'none' ? '—' : 'never'
         : `${expiresAt} (${relative(expiresAt)}${credential.type === 'session' ? ', renewed automatically' : ''})`;
-  const where = from.source === 'env' ? `env ${from.variable}` : from.source === 'file' ? `file ${from.path}` : 'none (this server needs no credential)';
+  const where = from.source === 'env' ? `env ${from.variable}` : from.source === 'file' ? `file ${from.path}` : from.source === 'keyring' ? `keyring: ${from.store}` : 'none (this server needs no credential)';
   const rows: [string, string][] = [
     ['Registry', registry],
     ['User', describeUser(me)],
