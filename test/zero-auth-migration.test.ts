@@ -8,7 +8,7 @@
  * - provider clerk: `skillmeat-admin adopt-local-team --team org_x` hands everything to the
  *   organization (once; a second run moves nothing), and an org_x JWT sees it all.
  */
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDatabase } from '../src/db/database.js';
 import {
   MigCreateApiKeyDocument,
@@ -25,6 +25,9 @@ import { graphql, graphqlOk } from './support/graphql.js';
 import { PASSWORD } from './support/idp.js';
 import { addToCollection, createArtifact, createCollection, decodeGlobalId } from './support/seed.js';
 import { startTestServer, type TestServer } from './support/server.js';
+
+// Each bin run is a Node process starting tsx (1–3 s here, more with the whole suite on two cores).
+vi.setConfig({ testTimeout: 180_000 });
 
 const ZERO_AUTH_TEAM_ARTIFACTS = ['notes-skill', 'deploy-command', 'review-agent'];
 const ZERO_AUTH_PUBLIC_ARTIFACTS = ['shared-hook'];
