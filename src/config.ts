@@ -363,3 +363,11 @@ export function loadConfig(env: Env = process.env): Config {
     jwtClockSkewSeconds: readClockSkew(env),
   });
 }
+
+/**
+ * The environment as the process was given it, for `skillmeat-admin show-config`, which tells
+ * the variables set from their defaults (and shows any it does not know, as secrets).
+ */
+export function environmentSnapshot(env: Env = process.env): Env {
+  return Object.freeze({ ...env });
+}

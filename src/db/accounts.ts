@@ -1,7 +1,10 @@
 /** Local accounts: email + password hash, tied to a users row. */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { burnVerification, checkPasswordPolicy, hashPassword, normaliseEmail, verifyPassword } from '../auth/local/passwords.js';
+import type { Role } from '../auth/scopes.js';
+import { LOCAL_TEAM } from '../auth/viewer.js';
 import { badInput, unauthenticated } from '../errors.js';
+import { adoptLocalKeys, holdsData, localTeamContents } from './adoption.js';
 import { now, type Db } from './database.js';
 import { toUser, type User } from './model.js';
 import { validName } from './validate.js';
@@ -9,12 +12,19 @@ import { validName } from './validate.js';
 /** The settings key whose insertion marks that the first account (the bootstrap admin) exists. */
 const BOOTSTRAP_KEY = 'bootstrap_admin';
 
+export interface CreatedAccount {
+  user: User;
+  /** `local` when this account adopted team local (the zero-auth data); null otherwise. */
+  adoptedTeam: string | null;
+}
+
 /**
- * Creates an account. The first account on an empty database becomes TEAM_ADMIN of a new team
- * (claimed atomically through a unique settings row, so two racing sign-ups cannot both win);
- * later ones are VIEWER of no team until an admin changes them.
+ * Creates an account. The first account becomes TEAM_ADMIN (claimed atomically through a unique
+ * settings row, so two racing sign-ups cannot both win): of team `local` when that team holds
+ * what was made in zero-auth mode (it adopts it, with its API keys: src/db/adoption.ts), of a new
+ * team otherwise. Later ones are VIEWER of no team until an admin changes them.
  */
-export async function createAccount(db: Db, input: { email: string; password: string; name?: string | null }): Promise<User> {
+export async function createAccount(db: Db, input: { email: string; password: string; name?: string | null }): Promise<CreatedAccount> {
   const email = normaliseEmail(input.email);
   checkPasswordPolicy(input.password, email);
   const name = input.name == null || input.name.trim() === '' ? null : validName(input.name);
@@ -35,7 +45,7 @@ function isUniqueViolation(error: unknown): boolean {
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
-async function insertAccount(db: Db, email: string, name: string | null, passwordHash: string, taken: () => Error): Promise<User> {
+async function insertAccount(db: Db, email: string, name: string | null, passwordHash: string, taken: () => Error): Promise<CreatedAccount> {
   return db.transaction().execute(async (trx) => {
     if (await trx.selectFrom('accounts').select('user_id').where('email_key', '=', email).executeTakeFirst()) throw taken();
     const at = now();
@@ -45,6 +55,7 @@ async function insertAccount(db: Db, email: string, name: string | null, passwor
       .onConflict((oc) => oc.column('key').doNothing())
       .executeTakeFirst();
     const first = Number(claimed.numInsertedOrUpdatedRows ?? 0) > 0;
+    const adopts = first && holdsData(await localTeamContents(trx));
     const user = await trx
       .insertInto('users')
       .values({
@@ -52,10 +63,46 @@ async function insertAccount(db: Db, email: string, name: string | null, passwor
         email,
         name,
         role: first ? 'TEAM_ADMIN' : 'VIEWER',
-        team_id: first ? `team_${randomBytes(6).toString('hex')}` : null,
+        team_id: adopts ? LOCAL_TEAM : first ? `team_${randomBytes(6).toString('hex')}` : null,
         created_at: at,
         updated_at: at,
       })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('accounts')
+      .values({ user_id: user.id, email, email_key: email, password_hash: passwordHash, created_at: at, password_changed_at: at })
+      .execute();
+    if (adopts) await adoptLocalKeys(trx, user.id);
+    return { user: toUser(user), adoptedTeam: adopts ? LOCAL_TEAM : null };
+  });
+}
+
+/**
+ * An account made by the operator (`skillmeat-admin create-user`) with the role and team given.
+ * It also claims the bootstrap row when no account has yet, so a later sign-up does not become
+ * an admin of a team of its own: the operator has chosen who the admins are.
+ */
+export async function createAccountAs(
+  db: Db,
+  input: { email: string; password: string; role: Role; teamId: string | null; name?: string | null },
+): Promise<User> {
+  const email = normaliseEmail(input.email);
+  checkPasswordPolicy(input.password, email);
+  const name = input.name == null || input.name.trim() === '' ? null : validName(input.name);
+  const passwordHash = await hashPassword(input.password);
+  return db.transaction().execute(async (trx) => {
+    const taken = await trx.selectFrom('accounts').select('user_id').where('email_key', '=', email).executeTakeFirst();
+    if (taken) throw badInput('An account with this email already exists.', 'email');
+    const at = now();
+    await trx
+      .insertInto('settings')
+      .values({ key: BOOTSTRAP_KEY, value: email, updated_at: at })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
+    const user = await trx
+      .insertInto('users')
+      .values({ subject: `local:${randomUUID()}`, email, name, role: input.role, team_id: input.teamId, created_at: at, updated_at: at })
       .returningAll()
       .executeTakeFirstOrThrow();
     await trx

@@ -11,6 +11,7 @@ export type AuditEvent =
   | 'pat.revoked'
   | 'pat.used'
   | 'account.created'
+  | 'team.adopted'
   | 'login.success'
   | 'login.failure'
   | 'logout'

@@ -27,6 +27,16 @@ const SessionRef = builder.objectRef<Session>('Session').implement({
 
 const sessionPayload = (name: string) =>
   builder.objectRef<{ session: Session }>(name).implement({ fields: (t) => ({ session: t.expose('session', { type: SessionRef }) }) });
+const SignUpPayload = builder.objectRef<{ session: Session; adoptedTeam: string | null }>('SignUpPayload').implement({
+  fields: (t) => ({
+    session: t.expose('session', { type: SessionRef }),
+    adoptedTeam: t.exposeString('adoptedTeam', {
+      nullable: true,
+      description:
+        'The team this account adopted: `local` when it is the first account and team local holds what was made in zero-auth mode (it becomes that team\'s TEAM_ADMIN); null otherwise.',
+    }),
+  }),
+});
 const okPayload = (name: string) =>
   builder.objectRef<{ ok: boolean }>(name).implement({ fields: (t) => ({ ok: t.exposeBoolean('ok') }) });
 
@@ -43,17 +53,28 @@ const ChangePasswordInput = builder.inputType('ChangePasswordInput', {
 
 builder.mutationFields((t) => ({
   signUp: t.field({
-    type: sessionPayload('SignUpPayload'),
+    type: SignUpPayload,
     description: 'Provider local only; open to unauthenticated callers; rate-limited.',
     args: { input: t.arg({ type: SignUpInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const idp = localIdp(ctx);
       if (!idp.signupEnabled) throw forbidden('Sign-up is turned off on this server; ask an administrator for an account.');
       await idp.limits.hit('signUpPerAddress', ctx.address ?? 'unknown');
-      const user = await createAccount(ctx.db, input);
+      const { user, adoptedTeam } = await createAccount(ctx.db, input);
       await audit(ctx.db, { event: 'account.created', outcome: 'success', actorUserId: user.id, teamId: user.teamId, address: ctx.address });
+      if (adoptedTeam !== null) {
+        await audit(ctx.db, {
+          event: 'team.adopted',
+          outcome: 'success',
+          strategy: 'sign-up',
+          actorUserId: user.id,
+          teamId: adoptedTeam,
+          target: `team:${adoptedTeam} TEAM_ADMIN user:${user.id}`,
+          address: ctx.address,
+        });
+      }
       ctx.signedInUserId = user.id;
-      return { session: await startSession(ctx.db, idp, user) };
+      return { session: await startSession(ctx.db, idp, user), adoptedTeam };
     },
   }),
   logIn: t.field({

@@ -193,3 +193,20 @@ export async function closedPort(): Promise<number> {
   if (address === null || typeof address === 'string') throw new Error('no port');
   return address.port;
 }
+
+export const ADMIN = join(REPO_ROOT, 'bin', 'skillmeat-admin.js');
+
+/**
+ * Runs the real skillmeat-admin bin to completion on `databaseUrl` (see databaseUrlOf), with
+ * `env` (SKILLMEAT_*, CLERK_*) as the server's configuration and `input` on stdin.
+ */
+export function runAdmin(
+  args: string[],
+  options: { databaseUrl: string; env?: Record<string, string | undefined>; input?: string },
+  ms?: number,
+): Promise<CliResult> {
+  return startProgram(process.execPath, [ADMIN, ...args], {
+    env: { CLERK_JWKS_URL: undefined, CLERK_ISSUER: undefined, CLERK_AUDIENCE: undefined, HOST: undefined, PORT: undefined, ...options.env, DATABASE_URL: options.databaseUrl },
+    ...(options.input === undefined ? {} : { input: options.input }),
+  }).result(ms);
+}

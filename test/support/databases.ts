@@ -67,3 +67,16 @@ export async function openMigrated(testDatabase: TestDatabase, options: Database
   }
   return database;
 }
+
+/**
+ * DATABASE_URL for a child process (a bin) on `testDatabase`: the SQLite path, or the PostgreSQL
+ * URL with the test's schema as the connection's search_path (`options=-c search_path=…`, which
+ * pg passes to the server), so the child's tables land in that schema alone.
+ */
+export function databaseUrlOf(testDatabase: TestDatabase): string {
+  const { config } = testDatabase;
+  if (config.dialect === 'sqlite') return config.url;
+  const url = new URL(config.url);
+  if (config.schema) url.searchParams.set('options', `-c search_path=${config.schema}`);
+  return url.toString();
+}

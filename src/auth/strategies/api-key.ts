@@ -63,6 +63,12 @@ export function apiKeyStrategy(db: Db, staticKey: StaticApiKeyConfig | null, las
         throw new CredentialRejected(NAME, "This API key was issued in a team its creator is no longer acting in.");
       }
       const role = user ? user.role : key.creatorRole;
+      // A key minted in zero-auth mode acts as LOCAL_ADMIN (every team); no identity is that
+      // once auth is on. Handing team local to a team (sign-up adoption, adopt-local-team) makes
+      // it a key of that team.
+      if (role === 'LOCAL_ADMIN') {
+        throw new CredentialRejected(NAME, 'This API key was made in zero-auth mode; hand team local to a team first (skillmeat-admin adopt-local-team).');
+      }
       const held = new Set(ROLE_SCOPES[role]);
       lastUsed.touch(key.id);
       return makeViewer({
