@@ -12,7 +12,7 @@ import { bearer, expectRejected } from './support/auth-assertions.js';
 import { DIALECTS } from './support/databases.js';
 import { startFakeOidc, claimsFor } from './support/fake-oidc.js';
 import { codes, graphql, graphqlOk } from './support/graphql.js';
-import { PASSWORD, refresh, signUp, startLocalIdpServer } from './support/idp.js';
+import { PASSWORD, refresh, signUp, startDevice, startLocalIdpServer } from './support/idp.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 const WRONG = 'wrong password guess';
@@ -185,6 +185,26 @@ describe.each(DIALECTS)('identity under attack ($dialect)', ({ dialect, skip }) 
     const answers = await Promise.all(Array.from({ length: 20 }, () => signIn(WRONG)));
     expect(tally(answers)).toEqual({ wrong: ACCOUNT_LIMIT, limited: 20 - ACCOUNT_LIMIT });
     expect(await signIn(PASSWORD)).toBe('limited');
+  });
+
+  // The code lookup is quick, so the check-then-count code before also limited this case here;
+  // it stays as the user-code limit's case of the one mechanism (RateLimits.attempt).
+  it.skipIf(skip)('user-code guesses take their slot before the code is looked up: 30 pipelined wrong codes, 20 tried, then a right one is 429 too', async () => {
+    const server = await start();
+    const session = await signUp(server.url, 'approver@example.com');
+    const guess = (userCode: string) =>
+      JSON.stringify({ query: 'mutation($c: String!) { approveDevice(input: { userCode: $c }) { ok } }', variables: { c: userCode } });
+    const send = await openConnection(server.url);
+    const bodies = Array.from({ length: 30 }, (_, i) => guess(`WRNG-${String(i).padStart(4, 'X')}`));
+    const texts = bodies.map((body, i) =>
+      requestText(server.url, body, i === bodies.length - 1).replace('Accept: application/json', `Accept: application/json\r\nAuthorization: Bearer ${session.accessToken}`),
+    );
+    const answers = parseAnswers(await send(texts.join('')));
+    const tried = LIMITS.userCodePerAddress.points;
+    expect(tally(answers.map((a) => outcome(a.body)))).toEqual({ NOT_FOUND: tried, RATE_LIMITED: 30 - tried });
+    const device = await startDevice(server.url);
+    const right = await graphql(server.url, ops.FlowApproveDeviceDocument, { userCode: device.user_code }, { headers: bearer(session.accessToken) });
+    expect(codes(right)).toEqual(['RATE_LIMITED']);
   });
 
   it.skipIf(skip)('changePassword shares the login limit: 30 wrong current passwords, 10 tried, 20 RATE_LIMITED, each failure audited', async () => {

@@ -39,10 +39,10 @@ describe.each(DIALECTS)('rate limits ($dialect)', ({ dialect, skip }) => {
     const { points } = LIMITS.loginPerAccount;
     for (let i = 0; i < points; i++) await sets[i % sets.length]!.hit('loginPerAccount', key);
     for (const limits of sets) {
-      await expect(limits.check('loginPerAccount', key)).rejects.toMatchObject({ extensions: { code: 'RATE_LIMITED' } });
+      await expect(limits.hit('loginPerAccount', key)).rejects.toMatchObject({ extensions: { code: 'RATE_LIMITED' } });
     }
-    await expect(sets[0]!.check('loginPerAccount', 'someone-else')).resolves.toBeUndefined();
+    await expect(sets[0]!.hit('loginPerAccount', 'someone-else')).resolves.toBeUndefined();
     await sets[1]!.reset('loginPerAccount', key);
-    await expect(sets[2]!.check('loginPerAccount', key)).resolves.toBeUndefined();
+    await expect(sets[2]!.hit('loginPerAccount', key)).resolves.toBeUndefined();
   });
 });

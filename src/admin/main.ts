@@ -4,10 +4,8 @@
  * one `error: …` line on stderr and an exit code from src/cli/exit-codes.ts; stack traces only
  * with SKILLMEAT_CLI_DEBUG=1. Run it with bin/skillmeat-admin.js (npx skillmeat-admin).
  */
-import { Command, CommanderError, Option } from 'commander';
-import { readEnvironment } from '../cli/environment.js';
-import { CliError, ExitCode } from '../cli/exit-codes.js';
-import { say } from '../cli/terminal.js';
+import { Command, Option } from 'commander';
+import { runProgram } from '../cli/run-program.js';
 import { VERSION } from '../version.js';
 import { adoptLocalTeam, createUser, generateApiKey, health, init, listRoles, showConfig, verifyToken } from './commands.js';
 
@@ -97,31 +95,4 @@ export function buildProgram(): Command {
   return program;
 }
 
-function report(error: unknown, debug: boolean): number {
-  if (error instanceof CommanderError) {
-    return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? ExitCode.OK : ExitCode.USAGE;
-  }
-  if (error instanceof CliError) {
-    say(`error: ${error.message}`);
-    if (debug) say(error.stack);
-    return error.exitCode;
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  say(`error: unexpected failure: ${message}${debug ? '' : ' (set SKILLMEAT_CLI_DEBUG=1 for details)'}`);
-  if (debug && error instanceof Error) say(error.stack);
-  return ExitCode.API_ERROR;
-}
-
-export async function main(argv: string[]): Promise<void> {
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw error;
-  });
-  try {
-    await buildProgram().parseAsync(argv);
-  } catch (error) {
-    process.exitCode = report(error, readEnvironment().debug);
-  }
-}
-
-await main(process.argv);
+await runProgram(buildProgram(), process.argv);

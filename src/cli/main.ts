@@ -3,16 +3,14 @@
  * Every failure ends as one `error: …` line on stderr and an exit code from exit-codes.ts;
  * stack traces only with SKILLMEAT_CLI_DEBUG=1. Run it with `npm run cli -- …` or bin/skillmeat.js.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { VERSION } from '../version.js';
 import { login } from './commands/login.js';
 import { logout } from './commands/logout.js';
 import { query } from './commands/query.js';
 import { storeToken } from './commands/token.js';
 import { whoami } from './commands/whoami.js';
-import { readEnvironment } from './environment.js';
-import { CliError, ExitCode } from './exit-codes.js';
-import { say } from './terminal.js';
+import { runProgram } from './run-program.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -99,34 +97,4 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** The exit code for a failure, after telling the person what went wrong. */
-function report(error: unknown, debug: boolean): ExitCode | number {
-  if (error instanceof CommanderError) {
-    // commander has printed the help, version or its own error line already.
-    return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? ExitCode.OK : ExitCode.USAGE;
-  }
-  if (error instanceof CliError) {
-    say(`error: ${error.message}`);
-    if (debug) say(error.stack);
-    return error.exitCode;
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  say(`error: unexpected failure: ${message}${debug ? '' : ' (set SKILLMEAT_CLI_DEBUG=1 for details)'}`);
-  if (debug && error instanceof Error) say(error.stack);
-  return ExitCode.API_ERROR;
-}
-
-export async function main(argv: string[]): Promise<void> {
-  // `skillmeat query … | head`: a reader that goes away early is not a failure.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw error;
-  });
-  try {
-    await buildProgram().parseAsync(argv);
-  } catch (error) {
-    process.exitCode = report(error, readEnvironment().debug);
-  }
-}
-
-await main(process.argv);
+await runProgram(buildProgram(), process.argv);

@@ -2,20 +2,17 @@
 import { type Context, viewerOf } from '../../context/context.js';
 import { audit } from '../../db/audit.js';
 import { decideDeviceAuthorization } from '../../db/device-codes.js';
-import { errorCode, forbidden } from '../../errors.js';
+import { forbidden } from '../../errors.js';
 
-/** Decides a device request for the signed-in user; wrong codes count against the guess limit. */
+/** Decides a device request for the signed-in user; every guess but a right one counts against the guess limit. */
 export async function decideDevice(ctx: Context, userCode: string, approve: boolean): Promise<void> {
   const viewer = viewerOf(ctx);
   if (!ctx.idp || viewer.userId === null) throw forbidden('Device login needs the local identity provider and a signed-in user.');
-  const address = ctx.address ?? 'unknown';
-  await ctx.idp.limits.check('userCodePerAddress', address);
-  try {
-    await decideDeviceAuthorization(ctx.db, userCode, viewer.userId, approve);
-  } catch (error) {
-    if (errorCode(error) === 'NOT_FOUND') await ctx.idp.limits.hit('userCodePerAddress', address);
-    throw error;
-  }
+  const userId = viewer.userId;
+  // The guess takes its slot before the code is looked up, so guesses sent together are limited too.
+  await ctx.idp.limits.attempt([{ name: 'userCodePerAddress', key: ctx.address ?? 'unknown', onSuccess: 'give back' }], () =>
+    decideDeviceAuthorization(ctx.db, userCode, userId, approve),
+  );
   await audit(ctx.db, {
     event: approve ? 'device.approved' : 'device.denied',
     outcome: 'success',

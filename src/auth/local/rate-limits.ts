@@ -23,6 +23,13 @@ export const LIMITS = {
 
 export type LimitName = keyof typeof LIMITS;
 
+export interface AttemptSlot {
+  name: LimitName;
+  key: string;
+  /** After a successful attempt: give this one slot back, or clear the key's whole count. */
+  onSuccess: 'give back' | 'reset';
+}
+
 /** Made by migration 0004-rate-limits, in the library's layout; the limiters do not create it. */
 const TABLE = 'rate_limits';
 
@@ -40,15 +47,6 @@ export class RateLimits {
   static create(raw: RawClient): RateLimits {
     const entries = (Object.keys(LIMITS) as LimitName[]).map((name) => [name, limiterFor(raw, LIMITS[name])] as const);
     return new RateLimits(Object.fromEntries(entries) as Record<LimitName, RateLimiterAbstract>);
-  }
-
-  /**
-   * Throws RATE_LIMITED when `key` has used up `name`'s allowance; counts nothing. Not for
-   * guarding work that is slow or that attempts can race through: take the slot with `hit` first.
-   */
-  async check(name: LimitName, key: string): Promise<void> {
-    const state = await whileBusy(() => this.limiters[name].get(key));
-    if (state && state.consumedPoints >= LIMITS[name].points) throw rateLimited(Math.ceil(state.msBeforeNext / 1000));
   }
 
   /** Counts one attempt against `name` for `key`; throws RATE_LIMITED when that was one too many. */
@@ -69,5 +67,19 @@ export class RateLimits {
 
   async reset(name: LimitName, key: string): Promise<void> {
     await whileBusy(() => this.limiters[name].delete(key));
+  }
+
+  /**
+   * Runs `work` as one attempt against every slot in `slots`, taken in order *before* it runs:
+   * each `hit` is one atomic upsert in the database, so attempts in flight together (on one
+   * connection or many, on one replica or several) are counted as they arrive, and the one past
+   * a limit is RATE_LIMITED without `work` ever running. When `work` succeeds each slot is given
+   * back, or its count cleared; when it fails they stay taken.
+   */
+  async attempt<T>(slots: readonly AttemptSlot[], work: () => Promise<T>): Promise<T> {
+    for (const slot of slots) await this.hit(slot.name, slot.key);
+    const result = await work();
+    for (const slot of slots) await (slot.onSuccess === 'reset' ? this.reset(slot.name, slot.key) : this.giveBack(slot.name, slot.key));
+    return result;
   }
 }
