@@ -22,7 +22,6 @@ import type { LocalIdentityProvider } from './auth/local/identity-provider.js';
 import type { Logger } from './logger.js';
 import { ARMOR_LIMITS } from './plugins/armor-limits.js';
 import { useAuthStatus } from './plugins/auth-status.js';
-import { useCompiledExecution } from './plugins/compiled-execution.js';
 import { useCsrfPrevention } from './plugins/csrf-prevention.js';
 import { useSqlExecution } from './plugins/sql-execution.js';
 import { useTrustedDocuments } from './plugins/trusted-documents.js';
@@ -70,15 +69,15 @@ export interface SkillmeatServer {
   readonly sqlAnswers: () => number;
   /** How many of those were written as the statement's JSON text (not parsed and stringified again). */
   readonly sqlBodiesAsIs: () => number;
-  /** How many of the SQL path's answers were flat pages written from rows (src/db/page-rows.ts). */
-  readonly sqlAnswersFromRows: () => number;
+  /** How many times the SQL path failed with an unexpected error (each logged; the resolvers answered). */
+  readonly sqlFailures: () => number;
 }
 
 /** /health/ready's wait for `select 1` when no statement timeout is configured. */
 const READINESS_LIMIT_MS = 5000;
 
 export function createServer({ config, database, authChain, logger, idp, directGraphQLPost = true, sqlExecution = config.sqlExecution }: ServerDeps): SkillmeatServer {
-  const sqlPath = useSqlExecution(sqlExecution && database.dialect === 'sqlite');
+  const sqlPath = useSqlExecution(sqlExecution, logger);
   // The auth chain's answer, once per request: the trusted-documents check may ask before the context does.
   const viewerOf = requestViewer(authChain);
   const versionInfo = {
@@ -150,12 +149,11 @@ export function createServer({ config, database, authChain, logger, idp, directG
       useAuthStatus(),
       useKnownOperationTypes(),
       sqlPath.plugin,
-      useCompiledExecution(),
     ],
   });
 
   rest.attach(yoga);
   const direct = directGraphQLPost ? withDirectGraphQLPost(yoga, logger) : null;
   const http = createHttpServer(withRequestLog(logger, withBodyLimit(withAllowedHosts(hostPolicy(config), withSingleCredentialHeaders(direct?.listener ?? yoga)))));
-  return { http, yoga, directAnswers: () => direct?.answered() ?? 0, sqlAnswers: sqlPath.answered, sqlBodiesAsIs: sqlPath.writtenAsIs, sqlAnswersFromRows: sqlPath.answeredFromRows };
+  return { http, yoga, directAnswers: () => direct?.answered() ?? 0, sqlAnswers: sqlPath.answered, sqlBodiesAsIs: sqlPath.writtenAsIs, sqlFailures: sqlPath.failed };
 }

@@ -9,7 +9,7 @@ import { makeViewer } from '../src/auth/viewer.js';
 import { listArtifacts } from '../src/db/artifacts.js';
 import { createDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
-import { ROWS_AS_ARRAYS, withStatementCache } from '../src/db/sqlite.js';
+import { withStatementCache } from '../src/db/sqlite.js';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
 
 let testDatabase: TestDatabase | undefined;
@@ -85,26 +85,6 @@ describe('rows read through the cache', () => {
       expect(cached.prepare(sql).all([])).toEqual(expected);
       expect(cached.prepare(sql).all([])).toEqual(expected);
     }
-    cached.close();
-  });
-
-  it('are arrays of values in column order for a statement marked ROWS_AS_ARRAYS, and objects for every other', async () => {
-    const sqlite = new SQLite(await sqliteFile());
-    sqlite.exec("create table t (id integer primary key, name text, note text); insert into t values (1, 'a', null), (2, 'Über', 'x');");
-    const cached = withStatementCache(sqlite, 10);
-    const marked = `${ROWS_AS_ARRAYS}select note, id, name from t order by id`;
-    expect(cached.prepare(marked).all([])).toEqual([
-      [null, 1, 'a'],
-      ['x', 2, 'Über'],
-    ]);
-    // The same statement again (cached), and the same SQL without the mark, which is another statement.
-    expect(cached.prepare(marked).all([])).toEqual([[null, 1, 'a'], ['x', 2, 'Über']]);
-    expect(cached.prepare('select note, id, name from t order by id').all([])).toEqual([
-      { note: null, id: 1, name: 'a' },
-      { note: 'x', id: 2, name: 'Über' },
-    ]);
-    // The mark only counts at the very start: a comment elsewhere changes nothing.
-    expect(cached.prepare(`select id from t where id = 1 ${ROWS_AS_ARRAYS}`).all([])).toEqual([{ id: 1 }]);
     cached.close();
   });
 

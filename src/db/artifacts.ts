@@ -2,10 +2,12 @@
 import { sql } from 'kysely';
 import type { Viewer } from '../auth/viewer.js';
 import { forbidden, notFound } from '../errors.js';
-import { now, type Db } from './database.js';
+import { now, type ArtifactRow, type Db } from './database.js';
 import { toArtifact, type Artifact, type ArtifactType, type Visibility } from './model.js';
 import { toPage, type Page, type PageWindow } from './pagination.js';
 import { QueryTemplate } from './query-template.js';
+import { selectionKey, type RowSelection } from './read-plan.js';
+import { joinsOwner, OWNER_ALIAS, ownerOf, selectedColumns } from './row-selection.js';
 import { canReadRow, canWriteRow, readAccess, visibleRows, visibleRowsOf, type ReadAccess } from './tenancy.js';
 import { containsPattern, noNul, validDescription, validName, validSearch, validTags } from './validate.js';
 
@@ -29,6 +31,12 @@ interface ArtifactQueryValues {
   type: ArtifactType | null;
   tag: string | null;
   pattern: string | null;
+}
+
+/** Throws BAD_USER_INPUT as a list with this filter would (the fast path checks before it plans). */
+export function checkArtifactFilter(filter: ArtifactFilter): void {
+  validSearch(filter.search);
+  if (filter.tag != null) noNul(filter.tag, 'tag');
 }
 
 function artifactQueryOf(viewer: Viewer, filter: ArtifactFilter): { shape: ArtifactQueryShape; values: ArtifactQueryValues } {
@@ -64,23 +72,35 @@ function filteredArtifacts(db: Db, shape: ArtifactQueryShape, values: ArtifactQu
     );
 }
 
+/** The one page query of the artifacts list: tenancy, filters, `id > after`, id order, limit + 1. */
 const artifactPage = new QueryTemplate(
-  (shape: ArtifactQueryShape & { after: boolean }) => `${shape.access}:${shape.type}:${shape.tag}:${shape.search}:${shape.after}`,
-  (db, shape, slot) =>
-    filteredArtifacts(db, shape, { team: slot('team'), type: slot('type'), tag: slot('tag'), pattern: slot('pattern') })
-      .selectAll('artifacts')
+  (shape: ArtifactQueryShape & { after: boolean; selection: RowSelection }) =>
+    `${shape.access}:${shape.type}:${shape.tag}:${shape.search}:${shape.after}:${selectionKey(shape.selection)}`,
+  (db, shape, slot) => {
+    const { selection } = shape;
+    const page = filteredArtifacts(db, shape, { team: slot('team'), type: slot('type'), tag: slot('tag'), pattern: slot('pattern') })
       .$if(shape.after, (qb) => qb.where('artifacts.id', '>', slot<number>('after')))
       .orderBy('artifacts.id')
-      .limit(slot<number>('limit')),
+      .limit(slot<number>('limit'));
+    if (selection === 'all') return page.selectAll('artifacts');
+    return page
+      .$if(joinsOwner(selection), (qb) => qb.leftJoin(`users as ${OWNER_ALIAS}`, (join) => join.on(ownerOf('artifacts'))))
+      .select(selectedColumns('artifacts', selection));
+  },
 );
 
-export async function listArtifacts(db: Db, viewer: Viewer, window: PageWindow, filter: ArtifactFilter = {}): Promise<Page<Artifact>> {
+/** The rows of one page of the list (limit + 1 of them: one more tells of a next page), with the columns `selection` names. */
+export async function artifactPageRows(db: Db, viewer: Viewer, window: PageWindow, filter: ArtifactFilter, selection: RowSelection): Promise<Record<string, unknown>[]> {
   const { shape, values } = artifactQueryOf(viewer, filter);
-  const rows = await artifactPage.execute(
+  return (await artifactPage.execute(
     db,
-    { ...shape, after: window.afterId !== null },
+    { ...shape, after: window.afterId !== null, selection },
     { ...values, after: window.afterId, limit: window.limit + 1 },
-  );
+  )) as Record<string, unknown>[];
+}
+
+export async function listArtifacts(db: Db, viewer: Viewer, window: PageWindow, filter: ArtifactFilter = {}): Promise<Page<Artifact>> {
+  const rows = (await artifactPageRows(db, viewer, window, filter, 'all')) as unknown as ArtifactRow[];
   return toPage(rows.map(toArtifact), window);
 }
 
@@ -92,16 +112,24 @@ export async function countArtifacts(db: Db, viewer: Viewer, filter: ArtifactFil
   return Number(row.count);
 }
 
-/** The artifacts with these ids that the viewer may read, in the order asked; null for the rest. */
-export async function artifactsByIds(db: Db, viewer: Viewer, ids: readonly number[]): Promise<(Artifact | null)[]> {
+/** The rows with these ids that the viewer may read (any order), with the columns `selection` names. */
+export async function artifactRowsByIds(db: Db, viewer: Viewer, ids: readonly number[], selection: RowSelection): Promise<Record<string, unknown>[]> {
   if (ids.length === 0) return [];
   const visible = visibleRows(viewer, 'artifacts', 'artifacts:read');
-  const rows = await db
+  const rows = db
     .selectFrom('artifacts')
-    .selectAll()
-    .where('id', 'in', [...new Set(ids)])
-    .$if(visible !== null, (qb) => qb.where(visible!))
-    .execute();
+    .where('artifacts.id', 'in', [...new Set(ids)])
+    .$if(visible !== null, (qb) => qb.where(visible!));
+  if (selection === 'all') return (await rows.selectAll('artifacts').execute()) as unknown as Record<string, unknown>[];
+  return (await rows
+    .$if(joinsOwner(selection), (qb) => qb.leftJoin(`users as ${OWNER_ALIAS}`, (join) => join.on(ownerOf('artifacts'))))
+    .select(selectedColumns('artifacts', selection))
+    .execute()) as Record<string, unknown>[];
+}
+
+/** The artifacts with these ids that the viewer may read, in the order asked; null for the rest. */
+export async function artifactsByIds(db: Db, viewer: Viewer, ids: readonly number[]): Promise<(Artifact | null)[]> {
+  const rows = (await artifactRowsByIds(db, viewer, ids, 'all')) as unknown as ArtifactRow[];
   const byId = new Map(rows.map((r) => [r.id, toArtifact(r)]));
   return ids.map((id) => byId.get(id) ?? null);
 }

@@ -1,33 +1,42 @@
 /** Collection queries and membership. Each takes the Viewer, so tenancy is part of every call. */
 import type { Viewer } from '../auth/viewer.js';
 import { forbidden, notFound } from '../errors.js';
-import { now, type Db } from './database.js';
+import { now, type CollectionRow, type Db } from './database.js';
 import { toCollection, type Collection, type Visibility } from './model.js';
 import { toPage, type Page, type PageWindow } from './pagination.js';
 import { QueryTemplate } from './query-template.js';
+import { selectionKey, type RowSelection } from './read-plan.js';
+import { selectedColumns } from './row-selection.js';
 import { canReadRow, canWriteRow, readAccess, visibleRows, visibleRowsOf, type ReadAccess } from './tenancy.js';
 import { validDescription, validName } from './validate.js';
 
+/** The one page query of the collections list: tenancy, `id > after`, id order, limit + 1. */
 const collectionPage = new QueryTemplate(
-  (shape: { access: ReadAccess; after: boolean }) => `${shape.access}:${shape.after}`,
+  (shape: { access: ReadAccess; after: boolean; selection: RowSelection }) => `${shape.access}:${shape.after}:${selectionKey(shape.selection)}`,
   (db, shape, slot) => {
     const visible = visibleRowsOf(shape.access, 'collections', slot('team'));
-    return db
+    const page = db
       .selectFrom('collections')
-      .selectAll()
       .$if(visible !== null, (qb) => qb.where(visible!))
       .$if(shape.after, (qb) => qb.where('collections.id', '>', slot<number>('after')))
       .orderBy('collections.id')
       .limit(slot<number>('limit'));
+    // Collections have no owner field: a selection's owner columns are never asked for here.
+    return shape.selection === 'all' ? page.selectAll('collections') : page.select(selectedColumns('collections', { ...shape.selection, owner: null }));
   },
 );
 
-export async function listCollections(db: Db, viewer: Viewer, window: PageWindow): Promise<Page<Collection>> {
-  const rows = await collectionPage.execute(
+/** The rows of one page of the list (limit + 1 of them), with the columns `selection` names. */
+export async function collectionPageRows(db: Db, viewer: Viewer, window: PageWindow, selection: RowSelection): Promise<Record<string, unknown>[]> {
+  return (await collectionPage.execute(
     db,
-    { access: readAccess(viewer, 'collections:read'), after: window.afterId !== null },
+    { access: readAccess(viewer, 'collections:read'), after: window.afterId !== null, selection },
     { team: viewer.teamId, after: window.afterId, limit: window.limit + 1 },
-  );
+  )) as Record<string, unknown>[];
+}
+
+export async function listCollections(db: Db, viewer: Viewer, window: PageWindow): Promise<Page<Collection>> {
+  const rows = (await collectionPageRows(db, viewer, window, 'all')) as unknown as CollectionRow[];
   return toPage(rows.map(toCollection), window);
 }
 
@@ -41,15 +50,20 @@ export async function countCollections(db: Db, viewer: Viewer): Promise<number> 
   return Number(row.count);
 }
 
-export async function collectionsByIds(db: Db, viewer: Viewer, ids: readonly number[]): Promise<(Collection | null)[]> {
+/** The rows with these ids that the viewer may read (any order), with the columns `selection` names. */
+export async function collectionRowsByIds(db: Db, viewer: Viewer, ids: readonly number[], selection: RowSelection): Promise<Record<string, unknown>[]> {
   if (ids.length === 0) return [];
   const visible = visibleRows(viewer, 'collections', 'collections:read');
-  const rows = await db
+  const rows = db
     .selectFrom('collections')
-    .selectAll()
-    .where('id', 'in', [...new Set(ids)])
-    .$if(visible !== null, (qb) => qb.where(visible!))
-    .execute();
+    .where('collections.id', 'in', [...new Set(ids)])
+    .$if(visible !== null, (qb) => qb.where(visible!));
+  if (selection === 'all') return (await rows.selectAll('collections').execute()) as unknown as Record<string, unknown>[];
+  return (await rows.select(selectedColumns('collections', { ...selection, owner: null })).execute()) as Record<string, unknown>[];
+}
+
+export async function collectionsByIds(db: Db, viewer: Viewer, ids: readonly number[]): Promise<(Collection | null)[]> {
+  const rows = (await collectionRowsByIds(db, viewer, ids, 'all')) as unknown as CollectionRow[];
   const byId = new Map(rows.map((r) => [r.id, toCollection(r)]));
   return ids.map((id) => byId.get(id) ?? null);
 }

@@ -3,10 +3,12 @@
  * in one statement each, with tenancy applied to the children as to any other read.
  */
 import type { Viewer } from '../auth/viewer.js';
-import type { Db } from './database.js';
+import type { ArtifactRow, CollectionRow, Db } from './database.js';
 import { toArtifact, toCollection, type Artifact, type Collection } from './model.js';
 import { toPage, type Page, type PageWindow } from './pagination.js';
 import { numberedValues, QueryTemplate } from './query-template.js';
+import { selectionKey, type RowSelection } from './read-plan.js';
+import { joinsOwner, namedColumns, OWNER_ALIAS, ownerOf, selectedColumns } from './row-selection.js';
 import { readAccess, visibleRows, visibleRowsOf, type ReadAccess } from './tenancy.js';
 
 /**
@@ -45,9 +47,10 @@ interface PagesShape {
   parents: number;
   access: ReadAccess;
   after: boolean;
+  selection: RowSelection;
 }
 
-const pagesKey = (shape: PagesShape) => `${shape.parents}:${shape.access}:${shape.after}`;
+const pagesKey = (shape: PagesShape) => `${shape.parents}:${shape.access}:${shape.after}:${selectionKey(shape.selection)}`;
 
 /** The slot values of a statement of nested pages: parent ids p0…, the viewer's team, the window. */
 function pagesValues(parentIds: readonly number[], viewer: Viewer, window: PageWindow): Record<string, unknown> {
@@ -72,7 +75,8 @@ const artifactPages = new QueryTemplate(pagesKey, (db, shape: PagesShape, slot) 
           .where('ca.collection_id', '=', slot<number>(`p${i}`))
           .$if(visible !== null, (qb) => qb.where(visible!))
           .$if(shape.after, (qb) => qb.where('ca.artifact_id', '>', slot<number>('after')))
-          .selectAll('a')
+          .$if(joinsOwner(shape.selection), (qb) => qb.leftJoin(`users as ${OWNER_ALIAS}`, (join) => join.on(ownerOf('a'))))
+          .select(selectedColumns('a', namedColumns(shape.selection, 'artifacts')))
           .select('ca.collection_id as parent_id')
           .orderBy('ca.artifact_id')
           .limit(slot<number>('limit'))
@@ -93,7 +97,7 @@ const collectionPages = new QueryTemplate(pagesKey, (db, shape: PagesShape, slot
           .where('ca.artifact_id', '=', slot<number>(`p${i}`))
           .$if(visible !== null, (qb) => qb.where(visible!))
           .$if(shape.after, (qb) => qb.where('ca.collection_id', '>', slot<number>('after')))
-          .selectAll('c')
+          .select(selectedColumns('c', { ...namedColumns(shape.selection, 'collections'), owner: null }))
           .select('ca.artifact_id as parent_id')
           .orderBy('ca.collection_id')
           .limit(slot<number>('limit'))
@@ -103,6 +107,27 @@ const collectionPages = new QueryTemplate(pagesKey, (db, shape: PagesShape, slot
   return unionOfPages(shape.parents, pageOf);
 });
 
+/** A child row of a nested page, with the id of the parent whose page it is on. */
+export type ChildRow = Record<string, unknown> & { parent_id: number };
+
+/** The rows of each collection's page of artifacts (limit + 1 per collection, any order), with the columns `selection` names. */
+export async function artifactRowsOfCollections(db: Db, viewer: Viewer, collectionIds: readonly number[], window: PageWindow, selection: RowSelection): Promise<ChildRow[]> {
+  if (collectionIds.length === 0) return [];
+  const access = readAccess(viewer, 'artifacts:read');
+  return (await perParentStatements(collectionIds, (ids) =>
+    artifactPages.execute(db, { parents: ids.length, access, after: window.afterId !== null, selection }, pagesValues(ids, viewer, window)),
+  )) as ChildRow[];
+}
+
+/** The rows of each artifact's page of collections (limit + 1 per artifact, any order), with the columns `selection` names. */
+export async function collectionRowsOfArtifacts(db: Db, viewer: Viewer, artifactIds: readonly number[], window: PageWindow, selection: RowSelection): Promise<ChildRow[]> {
+  if (artifactIds.length === 0) return [];
+  const access = readAccess(viewer, 'collections:read');
+  return (await perParentStatements(artifactIds, (ids) =>
+    collectionPages.execute(db, { parents: ids.length, access, after: window.afterId !== null, selection }, pagesValues(ids, viewer, window)),
+  )) as ChildRow[];
+}
+
 export async function artifactsOfCollections(
   db: Db,
   viewer: Viewer,
@@ -110,13 +135,10 @@ export async function artifactsOfCollections(
   window: PageWindow,
 ): Promise<Map<number, Page<Artifact>>> {
   if (collectionIds.length === 0) return new Map();
-  const access = readAccess(viewer, 'artifacts:read');
-  const rows = await perParentStatements(collectionIds, (ids) =>
-    artifactPages.execute(db, { parents: ids.length, access, after: window.afterId !== null }, pagesValues(ids, viewer, window)),
-  );
+  const rows = await artifactRowsOfCollections(db, viewer, collectionIds, window, 'all');
   return groupPages(
     collectionIds,
-    rows.map((row) => ({ parent_id: row.parent_id, child: toArtifact(row) })),
+    rows.map((row) => ({ parent_id: row.parent_id, child: toArtifact(row as unknown as ArtifactRow) })),
     window,
   );
 }
@@ -128,13 +150,10 @@ export async function collectionsOfArtifacts(
   window: PageWindow,
 ): Promise<Map<number, Page<Collection>>> {
   if (artifactIds.length === 0) return new Map();
-  const access = readAccess(viewer, 'collections:read');
-  const rows = await perParentStatements(artifactIds, (ids) =>
-    collectionPages.execute(db, { parents: ids.length, access, after: window.afterId !== null }, pagesValues(ids, viewer, window)),
-  );
+  const rows = await collectionRowsOfArtifacts(db, viewer, artifactIds, window, 'all');
   return groupPages(
     artifactIds,
-    rows.map((row) => ({ parent_id: row.parent_id, child: toCollection(row) })),
+    rows.map((row) => ({ parent_id: row.parent_id, child: toCollection(row as unknown as CollectionRow) })),
     window,
   );
 }

@@ -21,7 +21,7 @@ export interface Page<T> {
   readonly hasPreviousPage: boolean;
 }
 
-/** What a cursor encodes before the row id (src/db/json-response.ts writes cursors in SQL too). */
+/** What a cursor encodes before the row id. */
 export const CURSOR_PREFIX = 'c1:';
 
 export function encodeCursor(id: number): string {

@@ -14,7 +14,6 @@ import {
   type SqliteDialectConfig,
   type SqliteStatement,
 } from 'kysely';
-import { utf8Base64 } from '../schema/global-id.js';
 import { BUSY_TIMEOUT_MS, LOCK_WAIT_MS, whileBusy } from './sqlite-busy.js';
 
 /** Distinct SQL texts kept prepared; IN lists of many lengths make more, the oldest go first. */
@@ -32,28 +31,9 @@ export function openSqlite(path: string): SQLite.Database {
   sqlite.pragma('foreign_keys = ON');
   // SQLite's own lower() folds ASCII only; search must be case-insensitive for "Über" too.
   sqlite.function('lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value));
-  registerResponseFunctions(sqlite);
   optimizeSqlite(sqlite, { onOpen: true });
   sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   return sqlite;
-}
-
-/**
- * What the statements that build a response as JSON (src/db/json-response.ts) call: base64 of a
- * text's UTF-8 bytes, as global ids and cursors are made, and an error that stops the statement
- * when a stored value is not one GraphQL would serialize as it is (the caller then answers
- * through the resolvers, which say what is wrong). NULL in, NULL out.
- */
-function registerResponseFunctions(sqlite: SQLite.Database): void {
-  const base64 = (value: unknown): string | null => (value === null ? null : utf8Base64(String(value)));
-  sqlite.function('skillmeat_base64', { deterministic: true }, base64);
-  sqlite.function('skillmeat_base64url', { deterministic: true }, (value: unknown) =>
-    value === null ? null : base64(value)!.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_'),
-  );
-  // Not deterministic, so SQLite never evaluates it ahead of the CASE branch it sits in.
-  sqlite.function('skillmeat_unanswerable', { deterministic: false }, (reason: unknown) => {
-    throw new Error(`not answerable in SQL: ${String(reason)}`);
-  });
 }
 
 /**
@@ -68,13 +48,6 @@ export function optimizeSqlite(sqlite: SQLite.Database, { onOpen = false } = {})
 }
 
 /**
- * Put at the start of a query's SQL, asks for its rows as arrays of values in the order of its
- * columns instead of objects (src/db/page-rows.ts, which knows where each column is). A query
- * through Kysely's builder never starts with it, so every other query still gets objects.
- */
-export const ROWS_AS_ARRAYS = '/* rows as arrays */ ';
-
-/**
  * A reader's rows as better-sqlite3 arrays, made into objects here: better-sqlite3 builds each
  * row object property by property, which costs a third more than reading the values (a page of
  * 50 artifacts: 440 µs as objects, 300 µs as arrays and this loop). Column names are read once
@@ -85,23 +58,18 @@ export const ROWS_AS_ARRAYS = '/* rows as arrays */ ';
 class CachedStatement implements SqliteStatement {
   private names: string[] = [];
   private namesAt = -1;
-  /** A statement marked ROWS_AS_ARRAYS: its rows are handed over as better-sqlite3's arrays. */
-  private readonly asArrays: boolean;
 
   constructor(
     readonly statement: SQLite.Statement,
     private readonly schemaVersion: () => number,
-  ) {
-    this.asArrays = statement.reader && statement.source.startsWith(ROWS_AS_ARRAYS);
-    if (this.asArrays) statement.raw(true);
-  }
+  ) {}
 
   get reader(): boolean {
     return this.statement.reader;
   }
 
   all(parameters: ReadonlyArray<unknown>): unknown[] {
-    if (!this.statement.reader || this.asArrays) return this.statement.all(parameters);
+    if (!this.statement.reader) return this.statement.all(parameters);
     const version = this.schemaVersion();
     let rows: unknown[][];
     this.statement.raw(true);
