@@ -67,8 +67,8 @@ export interface Config {
   /** SKILLMEAT_WORKERS: processes serving the port (node:cluster); 1 = this process alone. */
   readonly workers: number;
   /**
-   * SKILLMEAT_SQL_EXECUTION (default true): read queries the SQL path can answer are answered by
-   * one SQLite statement (src/plugins/sql-execution.ts); false runs every query through the resolvers.
+   * SKILLMEAT_SQL_EXECUTION (default true): read queries the fast path can plan are answered from
+   * rows, on either database (src/plugins/sql-execution.ts); false runs every query through the resolvers.
    */
   readonly sqlExecution: boolean;
   /**

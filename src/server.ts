@@ -47,9 +47,8 @@ export interface ServerDeps {
    */
   directGraphQLPost?: boolean;
   /**
-   * Read queries the SQL path can answer answered by one SQLite statement (src/plugins/
-   * sql-execution.ts) rather than the resolvers (default: config.sqlExecution; PostgreSQL always
-   * uses the resolvers).
+   * Read queries the fast path can plan answered from rows (src/plugins/sql-execution.ts) rather
+   * than by the resolvers (default: config.sqlExecution).
    */
   sqlExecution?: boolean;
 }
@@ -67,7 +66,7 @@ export interface SkillmeatServer {
   readonly directAnswers: () => number;
   /** How many operations the SQL path (src/plugins/sql-execution.ts) answered. */
   readonly sqlAnswers: () => number;
-  /** How many of those were written as the statement's JSON text (not parsed and stringified again). */
+  /** How many of those were written as the writer's JSON text (not parsed and stringified again). */
   readonly sqlBodiesAsIs: () => number;
   /** How many times the SQL path failed with an unexpected error (each logged; the resolvers answered). */
   readonly sqlFailures: () => number;
