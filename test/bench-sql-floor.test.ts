@@ -55,10 +55,11 @@ describe('bench SQL floor, replayed', () => {
     // The JWT's statements carry its team for the tenancy predicate; zero-auth (LOCAL_ADMIN) sees every team.
     expect(jwtW3.replay.some((s) => s.parameters.includes(JWT_USER.org_id))).toBe(true);
     expect(zeroW3.replay.some((s) => s.parameters.includes(JWT_USER.org_id))).toBe(false);
-    // Ours answers W3 in one statement (the SQL path); the peers' resolvers run three.
-    expect(jwtW3.perRequest).toBe(1);
+    // Ours answers W3 from rows in two statements (the page, then every collection's page with
+    // the owners joined); the peers' resolvers run three (the owners by an IN list).
+    expect(jwtW3.perRequest).toBe(2);
     expect(peersW3.perRequest).toBe(3);
-    expect(peersW3.statements[1]).toMatch(/^select \* from \(select "a"\.\*, "ca"\."collection_id" as "parent_id"/);
+    expect(peersW3.replay[1]!.sql).toMatch(/^select "a"\."id" as "id", .* from "collections" as "p" inner join "artifacts" as "a" on "a"\."id" in \(select "ca"\."artifact_id"/);
   });
 
   it("replays W2 and W3 of ours with the JWT and the peers' in a child process, each request as counted", async () => {

@@ -19,6 +19,8 @@
  * and one owned by a user with no name whose team came from an admin (team_override), and
  * collections of both teams and visibilities holding members of both.
  */
+import { sql } from 'kysely';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCursor } from '../src/db/pagination.js';
 import { resultOf } from '../src/plugins/sql-execution.js';
@@ -496,6 +498,35 @@ for (const { dialect, skip } of DIALECTS) describe.skipIf(skip)(`the fast path a
     const alice = { name: 'Test alice' };
     // Artifact 3 has no owner; artifact 4's owner has no name.
     expect(byName.get('CA-private')!.map((a) => a.owner)).toEqual([alice, alice, null, { name: null }, alice, alice, alice, alice]);
+  });
+});
+
+describe('an unexpected error on the fast path', () => {
+  it('is logged and counted, and the resolvers answer', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'error' }, { write: (line: string) => void lines.push(line) });
+    const server = await startTestServer({ logger });
+    try {
+      await graphqlOk(server.url, CreateArtifactDocument, { input: { name: 'drifted', type: 'SKILL' } });
+      // A column the fast path names and the resolvers' select * does not: a schema that drifted
+      // under a running server. The statement fails with SQLite's error, not CannotAnswer.
+      await sql`alter table artifacts rename column description to summary`.execute(server.app.database.db);
+      const response = await send(server.url, {}, JSON.stringify({ query: '{ artifacts(first: 5) { edges { node { name description } } } }' }));
+      expect(response.status).toBe(200);
+      expect(JSON.parse(response.body)).toEqual({ data: { artifacts: { edges: [{ node: { name: 'drifted', description: null } }] } } });
+      expect(server.app.server.sqlAnswers()).toBe(0);
+      expect(server.app.server.sqlFailures()).toBe(1);
+      const logged = lines.map((line) => JSON.parse(line) as { msg: string; err?: { message: string } });
+      expect(logged).toHaveLength(1);
+      expect(logged[0]!.msg).toBe('the fast read path failed; the resolvers answer instead');
+      expect(logged[0]!.err?.message).toContain('description');
+      // A value the path deliberately leaves to the resolvers is no failure.
+      await sql`update artifacts set created_at = 'yesterday'`.execute(server.app.database.db);
+      await send(server.url, {}, JSON.stringify({ query: '{ artifacts(first: 5) { edges { node { name createdAt } } } }' }));
+      expect(server.app.server.sqlFailures()).toBe(1);
+    } finally {
+      await server.stop();
+    }
   });
 });
 

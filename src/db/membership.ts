@@ -6,16 +6,18 @@ import type { Viewer } from '../auth/viewer.js';
 import type { ArtifactRow, CollectionRow, Db } from './database.js';
 import { toArtifact, toCollection, type Artifact, type Collection } from './model.js';
 import { toPage, type Page, type PageWindow } from './pagination.js';
-import { numberedValues, QueryTemplate } from './query-template.js';
+import { numberedValues, QueryTemplate, type SlotOf } from './query-template.js';
 import { selectionKey, type RowSelection } from './read-plan.js';
 import { joinsOwner, namedColumns, OWNER_ALIAS, ownerOf, selectedColumns } from './row-selection.js';
 import { readAccess, visibleRows, visibleRowsOf, type ReadAccess } from './tenancy.js';
 
 /**
- * Children pages for many parents in one statement: per parent, a subquery that walks the
- * (parent, child) index in child id order and stops at the page size plus one, the subqueries
- * joined with UNION ALL. Work grows with the page size, not with how big a collection is (a
- * window function over all members would rank every one of them first).
+ * Children pages for many parents in one statement: each parent's row joined with the children
+ * whose ids its own subquery gives, a walk of the (parent, child) index in child id order that
+ * stops at the page size plus one. Work grows with the page size, not with how big a collection
+ * is (a window function over all members would rank every one of them first), and SQLite runs
+ * it as one loop over the parents: a UNION ALL of one subquery per parent cost it twice as much
+ * (docs/performance.md).
  */
 const MAX_PARENTS_PER_STATEMENT = 100;
 
@@ -26,13 +28,13 @@ function groupPages<T extends { id: number }>(
 ): Map<number, Page<T>> {
   const byParent = new Map<number, T[]>(parentIds.map((id) => [id, []]));
   for (const { parent_id, child } of rows) byParent.get(parent_id)?.push(child);
-  // Each parent's rows arrive in id order from its subquery; SQL does not promise that order
-  // survives the UNION ALL, so it is restored here.
+  // The statement does not order the children (nothing in SQL would keep that order through the
+  // join): each page is put in id order here.
   for (const children of byParent.values()) children.sort((a, b) => a.id - b.id);
   return new Map([...byParent].map(([id, children]) => [id, toPage(children, window)]));
 }
 
-/** Distinct parents in statements of at most MAX_PARENTS_PER_STATEMENT subqueries (SQLite allows 500). */
+/** Distinct parents in statements of at most MAX_PARENTS_PER_STATEMENT parent ids each. */
 async function perParentStatements<R>(parentIds: readonly number[], run: (ids: number[]) => Promise<R[]>): Promise<R[]> {
   const distinct = [...new Set(parentIds)];
   const rows: R[] = [];
@@ -57,54 +59,61 @@ function pagesValues(parentIds: readonly number[], viewer: Viewer, window: PageW
   return { ...numberedValues('p', parentIds), team: viewer.teamId, after: window.afterId, limit: window.limit + 1 };
 }
 
-/** The per-parent subqueries p0…p(n-1) joined with UNION ALL. */
-function unionOfPages<Q extends { unionAll(other: Q): Q }>(parents: number, pageOf: (i: number) => Q): Q {
-  let query = pageOf(0);
-  for (let i = 1; i < parents; i++) query = query.unionAll(pageOf(i));
-  return query;
-}
+const parentSlots = (parents: number, slot: SlotOf) => Array.from({ length: parents }, (_, i) => slot<number>(`p${i}`));
 
+/** The artifacts on each collection's page: collections p joined with the artifacts its page's subquery names. */
 const artifactPages = new QueryTemplate(pagesKey, (db, shape: PagesShape, slot) => {
-  const visible = visibleRowsOf(shape.access, 'a', slot('team'));
-  const pageOf = (i: number) =>
-    db
-      .selectFrom(
-        db
-          .selectFrom('collection_artifacts as ca')
-          .innerJoin('artifacts as a', 'a.id', 'ca.artifact_id')
-          .where('ca.collection_id', '=', slot<number>(`p${i}`))
-          .$if(visible !== null, (qb) => qb.where(visible!))
-          .$if(shape.after, (qb) => qb.where('ca.artifact_id', '>', slot<number>('after')))
-          .$if(joinsOwner(shape.selection), (qb) => qb.leftJoin(`users as ${OWNER_ALIAS}`, (join) => join.on(ownerOf('a'))))
-          .select(selectedColumns('a', namedColumns(shape.selection, 'artifacts')))
-          .select('ca.collection_id as parent_id')
-          .orderBy('ca.artifact_id')
-          .limit(slot<number>('limit'))
-          .as(`p${i}`),
-      )
-      .selectAll();
-  return unionOfPages(shape.parents, pageOf);
+  const visible = visibleRowsOf(shape.access, 's', slot('team'));
+  return db
+    .selectFrom('collections as p')
+    .innerJoin('artifacts as a', (join) =>
+      join.on((eb) =>
+        eb(
+          'a.id',
+          'in',
+          eb
+            .selectFrom('collection_artifacts as ca')
+            .innerJoin('artifacts as s', 's.id', 'ca.artifact_id')
+            .select('ca.artifact_id')
+            .whereRef('ca.collection_id', '=', 'p.id')
+            .$if(visible !== null, (qb) => qb.where(visible!))
+            .$if(shape.after, (qb) => qb.where('ca.artifact_id', '>', slot<number>('after')))
+            .orderBy('ca.artifact_id')
+            .limit(slot<number>('limit')),
+        ),
+      ),
+    )
+    .$if(joinsOwner(shape.selection), (qb) => qb.leftJoin(`users as ${OWNER_ALIAS}`, (join) => join.on(ownerOf('a'))))
+    .where('p.id', 'in', parentSlots(shape.parents, slot))
+    .select(selectedColumns('a', namedColumns(shape.selection, 'artifacts')))
+    .select('p.id as parent_id');
 });
 
+/** The collections on each artifact's page: artifacts p joined with the collections its page's subquery names. */
 const collectionPages = new QueryTemplate(pagesKey, (db, shape: PagesShape, slot) => {
-  const visible = visibleRowsOf(shape.access, 'c', slot('team'));
-  const pageOf = (i: number) =>
-    db
-      .selectFrom(
-        db
-          .selectFrom('collection_artifacts as ca')
-          .innerJoin('collections as c', 'c.id', 'ca.collection_id')
-          .where('ca.artifact_id', '=', slot<number>(`p${i}`))
-          .$if(visible !== null, (qb) => qb.where(visible!))
-          .$if(shape.after, (qb) => qb.where('ca.collection_id', '>', slot<number>('after')))
-          .select(selectedColumns('c', { ...namedColumns(shape.selection, 'collections'), owner: null }))
-          .select('ca.artifact_id as parent_id')
-          .orderBy('ca.collection_id')
-          .limit(slot<number>('limit'))
-          .as(`p${i}`),
-      )
-      .selectAll();
-  return unionOfPages(shape.parents, pageOf);
+  const visible = visibleRowsOf(shape.access, 's', slot('team'));
+  return db
+    .selectFrom('artifacts as p')
+    .innerJoin('collections as c', (join) =>
+      join.on((eb) =>
+        eb(
+          'c.id',
+          'in',
+          eb
+            .selectFrom('collection_artifacts as ca')
+            .innerJoin('collections as s', 's.id', 'ca.collection_id')
+            .select('ca.collection_id')
+            .whereRef('ca.artifact_id', '=', 'p.id')
+            .$if(visible !== null, (qb) => qb.where(visible!))
+            .$if(shape.after, (qb) => qb.where('ca.collection_id', '>', slot<number>('after')))
+            .orderBy('ca.collection_id')
+            .limit(slot<number>('limit')),
+        ),
+      ),
+    )
+    .where('p.id', 'in', parentSlots(shape.parents, slot))
+    .select(selectedColumns('c', { ...namedColumns(shape.selection, 'collections'), owner: null }))
+    .select('p.id as parent_id');
 });
 
 /** A child row of a nested page, with the id of the parent whose page it is on. */

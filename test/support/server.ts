@@ -7,6 +7,7 @@ import { loadConfig, type Config, type DatabaseConfig } from '../../src/config.j
 import type { DatabaseDialect } from '../../src/config.js';
 import type { JwksOptions } from '../../src/auth/strategies/jwt.js';
 import { createLogger } from '../../src/logger.js';
+import type { Logger } from 'pino';
 import { createTestDatabase, type TestDatabase } from './databases.js';
 
 export interface TestServer {
@@ -32,6 +33,8 @@ export interface TestServerOptions {
   directGraphQLPost?: boolean;
   /** False: every query through the resolvers (src/plugins/sql-execution.ts off). */
   sqlExecution?: boolean;
+  /** The server's logger (default: the configured level, to stdout). */
+  logger?: Logger;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -42,7 +45,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   let app: App;
   try {
     app = await startApp(config, {
-      logger: createLogger(config.logLevel),
+      logger: options.logger ?? createLogger(config.logLevel),
       onQuery: (sql) => statements.push(sql),
       ...(options.jwks ? { jwks: options.jwks } : {}),
       ...(options.directGraphQLPost === undefined ? {} : { directGraphQLPost: options.directGraphQLPost }),
