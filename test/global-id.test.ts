@@ -4,7 +4,7 @@
  * decodeGlobalId must read each back.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeGlobalId, encodeGlobalId, NODE_TYPES } from '../src/schema/global-id.js';
+import { decodeGlobalId, encodeGlobalId, NODE_TYPES } from '../src/ids.js';
 
 const utf8Base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 

@@ -1,6 +1,6 @@
 /** The DateTime scalar's output: the canonical form passes through, anything else is normalised. */
 import { describe, expect, it } from 'vitest';
-import { serializeDateTime } from '../src/schema/scalars.js';
+import { serializeDateTime } from '../src/datetime.js';
 
 describe('DateTime serialize', () => {
   it('passes a canonical ISO-8601 UTC string through unchanged', () => {

@@ -22,7 +22,7 @@
 import { sql } from 'kysely';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeCursor } from '../src/db/pagination.js';
+import { encodeCursor } from '../src/ids.js';
 import { resultOf } from '../src/plugins/sql-execution.js';
 import {
   AddArtifactToCollectionDocument,

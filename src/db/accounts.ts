@@ -5,7 +5,8 @@ import type { Role } from '../auth/scopes.js';
 import { LOCAL_TEAM } from '../auth/viewer.js';
 import { badInput, unauthenticated } from '../errors.js';
 import { adoptLocalKeys, holdsData, localTeamContents } from './adoption.js';
-import { now, type Db } from './database.js';
+import { type Db } from './database.js';
+import { now } from '../datetime.js';
 import { toUser, type User } from './model.js';
 import { validName } from './validate.js';
 

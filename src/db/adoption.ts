@@ -12,7 +12,8 @@
  * or by nobody (the admin command).
  */
 import { LOCAL_SUBJECT, LOCAL_TEAM } from '../auth/viewer.js';
-import { now, type Db } from './database.js';
+import { type Db } from './database.js';
+import { now } from '../datetime.js';
 
 export interface LocalTeamContents {
   artifacts: number;

@@ -4,7 +4,8 @@ import { LEGACY_MINTER } from '../auth/minting-secrets.js';
 import { constantTimeEqual, issueSecret, prefixOf, sha256Hex } from '../auth/secrets.js';
 import { hasScope, seesEveryTeam, type Viewer } from '../auth/viewer.js';
 import { badInput, forbidden, notFound } from '../errors.js';
-import { now, type ApiKeyRow, type Db, type UserRow } from './database.js';
+import { type ApiKeyRow, type Db, type UserRow } from './database.js';
+import { now } from '../datetime.js';
 import { toPage, type Page, type PageWindow } from './pagination.js';
 import { validName } from './validate.js';
 

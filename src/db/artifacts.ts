@@ -2,7 +2,8 @@
 import { sql } from 'kysely';
 import type { Viewer } from '../auth/viewer.js';
 import { forbidden, notFound } from '../errors.js';
-import { now, type ArtifactRow, type Db } from './database.js';
+import { type ArtifactRow, type Db } from './database.js';
+import { now } from '../datetime.js';
 import { toArtifact, type Artifact, type ArtifactType, type Visibility } from './model.js';
 import { toPage, type Page, type PageWindow } from './pagination.js';
 import { QueryTemplate } from './query-template.js';

@@ -1,5 +1,6 @@
 /** The audit log: one row per auth event. Never a secret, a token or a whole credential. */
-import { now, type Db } from './database.js';
+import { type Db } from './database.js';
+import { now } from '../datetime.js';
 
 export type AuditEvent =
   | 'auth.failure'

@@ -1,7 +1,8 @@
 /** Collection queries and membership. Each takes the Viewer, so tenancy is part of every call. */
 import type { Viewer } from '../auth/viewer.js';
 import { forbidden, notFound } from '../errors.js';
-import { now, type CollectionRow, type Db } from './database.js';
+import { type CollectionRow, type Db } from './database.js';
+import { now } from '../datetime.js';
 import { toCollection, type Collection, type Visibility } from './model.js';
 import { toPage, type Page, type PageWindow } from './pagination.js';
 import { QueryTemplate } from './query-template.js';

@@ -9,11 +9,7 @@ import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseConfig, type DatabaseDialect, t
 import { SchemaScopedPostgresDialect } from './postgres-introspector.js';
 import { openSqlite, optimizeSqlite, SqliteImmediateDialect, withStatementCache } from './sqlite.js';
 
-/** Timestamps are ISO-8601 UTC strings of fixed width in both dialects, so they sort as text. */
-export type Timestamp = string;
-
-/** A Timestamp as now() (toISOString) writes it, which is also the DateTime scalar's wire form. */
-export const CANONICAL_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+import type { Timestamp } from '../datetime.js';
 
 export interface UsersTable {
   id: Generated<number>;
@@ -249,9 +245,6 @@ function discardingBrokenClients(pool: pg.Pool): PostgresPool {
   };
 }
 
-export function now(): Timestamp {
-  return new Date().toISOString();
-}
 
 export function createDatabase(config: DatabaseConfig, options: DatabaseOptions = {}): Database {
   const log = options.onQuery

@@ -5,7 +5,8 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { sha256Hex } from '../auth/secrets.js';
 import { notFound } from '../errors.js';
-import { now, type Db } from './database.js';
+import { type Db } from './database.js';
+import { now } from '../datetime.js';
 
 export const DEVICE_CODE_TTL_SECONDS = 600;
 export const POLL_INTERVAL_SECONDS = 5;

@@ -13,12 +13,13 @@
  * test/sql-execution.test.ts compares its answers with the resolvers', byte for byte.
  */
 import type { Viewer } from '../auth/viewer.js';
-import { encodeGlobalId } from '../schema/global-id.js';
+import { encodeGlobalId } from '../ids.js';
 import { artifactPageRows, artifactRowsByIds, countArtifacts } from './artifacts.js';
 import { collectionPageRows, collectionRowsByIds, countCollections } from './collections.js';
-import { CANONICAL_TIMESTAMP, type Db } from './database.js';
+import { type Db } from './database.js';
+import { CANONICAL_TIMESTAMP } from '../datetime.js';
 import { artifactRowsOfCollections, collectionRowsOfArtifacts, countArtifactsOfCollections, countCollectionsOfArtifacts, type ChildRow } from './membership.js';
-import { encodeCursor } from './pagination.js';
+import { encodeCursor } from '../ids.js';
 import { cannotAnswer, OWNER_PREFIX, type ColumnValue, type FetchPlan, type ListPlan, type LookupPlan, type ResponsePlan, type RowPlan } from './read-plan.js';
 
 type Row = Record<string, unknown>;

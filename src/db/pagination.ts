@@ -1,5 +1,6 @@
 /** Forward cursor pagination: `first` (0–100, default 20) and an opaque `after` cursor. */
 import { badInput } from '../errors.js';
+import { decodeCursor } from '../ids.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -19,20 +20,6 @@ export interface Page<T> {
   readonly items: T[];
   readonly hasNextPage: boolean;
   readonly hasPreviousPage: boolean;
-}
-
-/** What a cursor encodes before the row id. */
-export const CURSOR_PREFIX = 'c1:';
-
-export function encodeCursor(id: number): string {
-  return Buffer.from(`${CURSOR_PREFIX}${id}`).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): number {
-  const text = /^[A-Za-z0-9_-]{1,64}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
-  const id = text.startsWith(CURSOR_PREFIX) ? text.slice(CURSOR_PREFIX.length) : '';
-  if (!/^[1-9]\d{0,14}$/.test(id)) throw badInput(`"after" is not a valid cursor: use an endCursor or cursor from a previous page.`, 'after');
-  return Number(id);
 }
 
 export function pageWindow(args: PageArgs): PageWindow {

@@ -4,7 +4,8 @@ import { constantTimeEqual, issueSecret, prefixOf, sha256Hex } from '../auth/sec
 import type { Viewer } from '../auth/viewer.js';
 import { forbidden, notFound } from '../errors.js';
 import { futureExpiry, grantableScopes } from './api-keys.js';
-import { now, type Db, type PersonalAccessTokenRow } from './database.js';
+import { type Db, type PersonalAccessTokenRow } from './database.js';
+import { now } from '../datetime.js';
 import { toPage, type Page, type PageWindow } from './pagination.js';
 import { validName } from './validate.js';
 

@@ -1,5 +1,6 @@
 /** Registry-wide settings, kept as key/value rows. */
-import { now, type Db } from './database.js';
+import { type Db } from './database.js';
+import { now } from '../datetime.js';
 import { validName } from './validate.js';
 
 export interface Settings {

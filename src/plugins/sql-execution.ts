@@ -76,7 +76,7 @@ import {
   type RowSelection,
   type RowType,
 } from '../db/read-plan.js';
-import { decodeGlobalId } from '../schema/global-id.js';
+import { decodeGlobalId } from '../ids.js';
 
 /** The list each connection field pages through, and the type of its nodes. */
 const CONNECTIONS: Readonly<Record<string, { source: ListSource; node: RowType }>> = {

@@ -4,7 +4,7 @@ import { countApiKeys, createApiKey, listApiKeys, revokeApiKey, type ApiKey } fr
 import { audit } from '../db/audit.js';
 import { pageWindow } from '../db/pagination.js';
 import { builder } from './builder.js';
-import { decodeIdOf } from './global-id.js';
+import { decodeIdOf } from '../ids.js';
 import { connectionOf, pageArgs, toConnection } from './refs.js';
 
 export const ApiKeyRef = builder.objectRef<ApiKey>('ApiKey');

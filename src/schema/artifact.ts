@@ -6,7 +6,7 @@ import { addArtifactToCollection, writableCollection } from '../db/collections.j
 import { pageWindow } from '../db/pagination.js';
 import { builder } from './builder.js';
 import { ArtifactTypeEnum, VisibilityEnum } from './enums.js';
-import { decodeIdOf } from './global-id.js';
+import { decodeIdOf } from '../ids.js';
 import { ArtifactConnection, ArtifactRef, CollectionConnection, UserRef, artifactPayload, pageArgs, toConnection } from './refs.js';
 
 builder.node(ArtifactRef, {

@@ -2,7 +2,7 @@
 import SchemaBuilder from '@pothos/core';
 import RelayPlugin from '@pothos/plugin-relay';
 import type { Context } from '../context/context.js';
-import { encodeGlobalId } from './global-id.js';
+import { encodeGlobalId } from '../ids.js';
 
 export const builder = new SchemaBuilder<{
   Context: Context;

@@ -15,7 +15,7 @@ import { pageWindow } from '../db/pagination.js';
 import { notFound } from '../errors.js';
 import { builder } from './builder.js';
 import { VisibilityEnum } from './enums.js';
-import { decodeIdOf } from './global-id.js';
+import { decodeIdOf } from '../ids.js';
 import { ArtifactConnection, CollectionConnection, CollectionRef, collectionPayload, pageArgs, toConnection } from './refs.js';
 
 builder.node(CollectionRef, {

@@ -1,6 +1,6 @@
 /** node(id): any object by its global id, through the same tenancy-aware loaders as every read. */
 import { builder } from './builder.js';
-import { decodeGlobalId } from './global-id.js';
+import { decodeGlobalId } from '../ids.js';
 
 builder.queryField('node', (t) =>
   t.field({

@@ -10,7 +10,7 @@ import {
   type PersonalAccessToken,
 } from '../db/personal-access-tokens.js';
 import { builder } from './builder.js';
-import { decodeIdOf } from './global-id.js';
+import { decodeIdOf } from '../ids.js';
 import { connectionOf, pageArgs, toConnection } from './refs.js';
 
 const PatRef = builder.objectRef<PersonalAccessToken>('PersonalAccessToken');

@@ -4,7 +4,7 @@
  */
 import type { Artifact, Collection, User } from '../db/model.js';
 import type { Page } from '../db/pagination.js';
-import { encodeCursor } from '../db/pagination.js';
+import { encodeCursor } from '../ids.js';
 import { builder } from './builder.js';
 
 export const ArtifactRef = builder.objectRef<Artifact>('Artifact');

@@ -5,7 +5,7 @@ import type { User } from '../db/model.js';
 import { countUsers, listUsers, setUserRole } from '../db/users.js';
 import { forgetLoaded } from '../context/loaders.js';
 import { identitiesChanged } from '../auth/viewer-cache.js';
-import { decodeIdOf } from './global-id.js';
+import { decodeIdOf } from '../ids.js';
 import { pageWindow } from '../db/pagination.js';
 import { builder } from './builder.js';
 import { RoleEnum } from './enums.js';

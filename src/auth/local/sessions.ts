@@ -5,7 +5,8 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { now, type Db } from '../../db/database.js';
+import { type Db } from '../../db/database.js';
+import { now } from '../../datetime.js';
 import type { User } from '../../db/model.js';
 import { sha256Hex } from '../secrets.js';
 import { ACCESS_TOKEN_TTL_SECONDS, SIGNING_ALG, type LocalSigningKeys } from './signing-keys.js';

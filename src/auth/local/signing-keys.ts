@@ -6,7 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createLocalJWKSet, errors, exportJWK, generateKeyPair, importJWK, type JWK, type JWTVerifyGetKey } from 'jose';
-import { now, type Db } from '../../db/database.js';
+import { type Db } from '../../db/database.js';
+import { now } from '../../datetime.js';
 
 export const SIGNING_ALG = 'ES256';
 /** Access tokens live 15 minutes; a retired key verifies that much longer. */

@@ -1,5 +1,9 @@
-/** Relay global ids: base64 of `Type:rowId`. Malformed ids are BAD_USER_INPUT, never a 500. */
-import { badInput } from '../errors.js';
+/**
+ * The opaque ids of the API, in one place: Relay global ids (base64 of `Type:rowId`) and page
+ * cursors (base64url of `c1:rowId`). The schema's fields and the fast path's writers both call
+ * these, so an id is written one way. Malformed ones are BAD_USER_INPUT, never a 500.
+ */
+import { badInput } from './errors.js';
 
 export const NODE_TYPES = ['Artifact', 'Collection', 'User', 'ApiKey', 'PersonalAccessToken'] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
@@ -39,4 +43,18 @@ export function decodeIdOf(type: NodeType, globalId: string, field = 'id'): numb
   const decoded = decodeGlobalId(globalId, field);
   if (decoded.type !== type) throw badInput(`"${field}" is not ${/^[AEIOU]/.test(type) ? 'an' : 'a'} ${type} id.`, field);
   return decoded.id;
+}
+
+/** What a cursor encodes before the row id. */
+export const CURSOR_PREFIX = 'c1:';
+
+export function encodeCursor(id: number): string {
+  return Buffer.from(`${CURSOR_PREFIX}${id}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): number {
+  const text = /^[A-Za-z0-9_-]{1,64}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  const id = text.startsWith(CURSOR_PREFIX) ? text.slice(CURSOR_PREFIX.length) : '';
+  if (!/^[1-9]\d{0,14}$/.test(id)) throw badInput(`"after" is not a valid cursor: use an endCursor or cursor from a previous page.`, 'after');
+  return Number(id);
 }
