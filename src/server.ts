@@ -64,11 +64,11 @@ export interface SkillmeatServer {
   yoga: YogaServerInstance<NodeServerContext, Context>;
   /** How many requests the direct path (src/http/graphql-post.ts) answered, for tests and debugging. */
   readonly directAnswers: () => number;
-  /** How many operations the SQL path (src/plugins/sql-execution.ts) answered. */
+  /** How many operations the fast read path (src/plugins/sql-execution.ts) answered. */
   readonly sqlAnswers: () => number;
   /** How many of those were written as the writer's JSON text (not parsed and stringified again). */
   readonly sqlBodiesAsIs: () => number;
-  /** How many times the SQL path failed with an unexpected error (each logged; the resolvers answered). */
+  /** How many times the fast read path failed with an unexpected error (each logged; the resolvers answered). */
   readonly sqlFailures: () => number;
 }
 

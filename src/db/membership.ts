@@ -16,7 +16,7 @@ import { readAccess, visibleRows, visibleRowsOf, type ReadAccess } from './tenan
  * whose ids its own subquery gives, a walk of the (parent, child) index in child id order that
  * stops at the page size plus one. Work grows with the page size, not with how big a collection
  * is (a window function over all members would rank every one of them first), and SQLite runs
- * it as one loop over the parents: a UNION ALL of one subquery per parent cost it twice as much
+ * it as one loop over the parents, which a UNION ALL of one subquery per parent is not
  * (docs/performance.md).
  */
 const MAX_PARENTS_PER_STATEMENT = 100;

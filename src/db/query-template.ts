@@ -2,8 +2,8 @@
  * Hot queries compiled once per shape. Where a statement's SQL text depends only on a small
  * shape (how many parents, which tenancy predicate, whether a cursor is given), Kysely builds
  * and compiles it the first time that shape is seen, with named slots where the values go;
- * later calls only fill the slots. Building and compiling a UNION of ten nested pages cost
- * more than SQLite spent running it (12 % of a W3 request in the CPU profile).
+ * later calls only fill the slots: building and compiling a statement of many nested pages can
+ * cost more than running it (docs/performance.md).
  */
 import type { Compilable, CompiledQuery } from 'kysely';
 import type { Db } from './database.js';

@@ -49,8 +49,8 @@ export function optimizeSqlite(sqlite: SQLite.Database, { onOpen = false } = {})
 
 /**
  * A reader's rows as better-sqlite3 arrays, made into objects here: better-sqlite3 builds each
- * row object property by property, which costs a third more than reading the values (a page of
- * 50 artifacts: 440 µs as objects, 300 µs as arrays and this loop). Column names are read once
+ * row object property by property, which costs more than reading the values and building the
+ * objects in this loop (docs/performance.md). Column names are read once
  * per schema version (after the statement ran, when SQLite has re-prepared it for a new
  * schema), so a migration, here or in another process, never leaves stale names behind.
  * Duplicate names behave as in better-sqlite3: the last column wins.

@@ -441,14 +441,14 @@ export interface SqlExecution {
   failed(): number;
 }
 
-/** What a result of the SQL path keeps: the statement's JSON text, and its parse once `data` is read. */
+/** What a result of the fast path keeps: the writer's JSON text, and its parse once `data` is read. */
 interface SqlJson {
   readonly json: string;
   parsed: Record<string, unknown> | undefined;
   readonly onWrittenAsIs: () => void;
 }
 
-const SQL_JSON = Symbol('the SQL path\'s JSON text');
+const SQL_JSON = Symbol('the fast path\'s JSON text');
 
 type SqlResult = ExecutionResult & { readonly [SQL_JSON]: SqlJson };
 
@@ -467,18 +467,17 @@ function stringifySqlResult(value: unknown): string {
 }
 
 /**
- * The result of an operation answered in SQL. Yoga serializes a result with its `stringify`
- * when it has one (graphql-jit's serializers use the same hook), and this one writes the
- * statement's JSON text as it is: SQLite escapes strings exactly as JSON.stringify does, and
- * the statement only passes through stored JSON that is already in that form. Should anything
+ * The result of an operation answered from rows. Yoga serializes a result with its `stringify`
+ * when it has one, and this one writes the writer's JSON text as it is: the writer escapes
+ * strings with JSON.stringify and passes stored JSON through only when it is already in that
+ * form. Should anything
  * read `data` (it is parsed then) or serialize another object in its place (errors added, say),
  * JSON.stringify does the work as usual.
  *
  * Its `data` is an accessor whose function is shared by every result, set with defineProperty,
  * and its `stringify` one shared function: made as an object literal with a getter and a method
  * per result (a dictionary-mode object in V8), results made every scavenge of the garbage
- * collector slow under load (on W2 with the JWT, 8–12 ms each, 17 % of the server's time,
- * against 1 ms: docs/performance.md).
+ * collector slow under load (docs/performance.md).
  */
 export function resultOf(json: string, onWrittenAsIs: () => void): ExecutionResult {
   const result = { [SQL_JSON]: { json, parsed: undefined, onWrittenAsIs }, stringify: stringifySqlResult };

@@ -6,7 +6,7 @@
 import { createHash, randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { badInput } from '../../errors.js';
 
-/** About 40–60 ms and 16 MiB per hash on our machines. */
+/** scrypt's cost: 16 MiB and tens of milliseconds per hash, slow enough to make guessing dear (docs/auth.md). */
 export const SCRYPT_PARAMS = { N: 16_384, r: 8, p: 1 } as const;
 const KEY_LENGTH = 32;
 
