@@ -6,7 +6,6 @@
  * membership.ts), told only which columns to read.
  */
 import type { ArtifactFilter } from './artifacts.js';
-import { ARTIFACT_TYPES, VISIBILITIES } from './model.js';
 import type { PageWindow } from './pagination.js';
 
 /**
@@ -39,43 +38,8 @@ export type ColumnValue =
   /** A constant string: `__typename`. */
   | { kind: 'constant'; value: string };
 
-/** The object types answered from one row, and the GraphQL type each field must have to be read from its column. */
+/** The object types answered from one row. */
 export type RowType = 'Artifact' | 'Collection' | 'User';
-
-export interface ColumnField {
-  /** The field's type as graphql-js prints it (`String!`); the field is read from its column only when the schema agrees. */
-  readonly graphqlType: string;
-  readonly value: ColumnValue;
-}
-
-export const COLUMN_FIELDS: Readonly<Record<RowType, Readonly<Record<string, ColumnField>>>> = {
-  Artifact: {
-    id: { graphqlType: 'ID!', value: { kind: 'globalId', typename: 'Artifact' } },
-    name: { graphqlType: 'String!', value: { kind: 'text', columns: ['name'], nullable: false } },
-    type: { graphqlType: 'ArtifactType!', value: { kind: 'enum', column: 'type', values: ARTIFACT_TYPES } },
-    description: { graphqlType: 'String', value: { kind: 'text', columns: ['description'], nullable: true } },
-    tags: { graphqlType: '[String!]!', value: { kind: 'stringList', column: 'tags' } },
-    visibility: { graphqlType: 'Visibility!', value: { kind: 'enum', column: 'visibility', values: VISIBILITIES } },
-    teamId: { graphqlType: 'String', value: { kind: 'text', columns: ['team_id'], nullable: true } },
-    createdAt: { graphqlType: 'DateTime!', value: { kind: 'datetime', column: 'created_at' } },
-    updatedAt: { graphqlType: 'DateTime!', value: { kind: 'datetime', column: 'updated_at' } },
-  },
-  Collection: {
-    id: { graphqlType: 'ID!', value: { kind: 'globalId', typename: 'Collection' } },
-    name: { graphqlType: 'String!', value: { kind: 'text', columns: ['name'], nullable: false } },
-    description: { graphqlType: 'String', value: { kind: 'text', columns: ['description'], nullable: true } },
-    visibility: { graphqlType: 'Visibility!', value: { kind: 'enum', column: 'visibility', values: VISIBILITIES } },
-    teamId: { graphqlType: 'String', value: { kind: 'text', columns: ['team_id'], nullable: true } },
-    createdAt: { graphqlType: 'DateTime!', value: { kind: 'datetime', column: 'created_at' } },
-  },
-  User: {
-    id: { graphqlType: 'ID!', value: { kind: 'globalId', typename: 'User' } },
-    name: { graphqlType: 'String', value: { kind: 'text', columns: ['name'], nullable: true } },
-    // toUser: the identity provider's team, else the one an admin gave.
-    teamId: { graphqlType: 'String', value: { kind: 'text', columns: ['team_id', 'team_override'], nullable: true } },
-    createdAt: { graphqlType: 'DateTime!', value: { kind: 'datetime', column: 'created_at' } },
-  },
-};
 
 /**
  * Which columns a query reads: the listed table's, and (joined on owner_id, at most one users row

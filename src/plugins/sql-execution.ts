@@ -33,8 +33,12 @@ import {
   getVariableValues,
   GraphQLIncludeDirective,
   GraphQLSkipDirective,
+  GraphQLString,
+  getNullableType,
   isAbstractType,
+  isEnumType,
   isNonNullType,
+  isScalarType,
   isObjectType,
   Kind,
   typeFromAST,
@@ -61,7 +65,7 @@ import { pageWindow, type PageWindow } from '../db/pagination.js';
 import {
   CannotAnswer,
   cannotAnswer,
-  COLUMN_FIELDS,
+  type ColumnValue,
   type ConnectionField,
   type EdgeField,
   type FetchPlan,
@@ -77,6 +81,7 @@ import {
   type RowType,
 } from '../db/read-plan.js';
 import { decodeGlobalId } from '../ids.js';
+import { COLUMN_EXTENSION } from '../schema/columns.js';
 
 /** The list each connection field pages through, and the type of its nodes. */
 const CONNECTIONS: Readonly<Record<string, { source: ListSource; node: RowType }>> = {
@@ -90,6 +95,33 @@ const CONNECTIONS: Readonly<Record<string, { source: ListSource; node: RowType }
 const LOOKUPS: Readonly<Record<string, LookupPlan['source']>> = { artifact: 'artifact', collection: 'collection' };
 
 const PAGE_INFO_FIELDS = new Set(['hasNextPage', 'hasPreviousPage', 'startCursor', 'endCursor']);
+
+/**
+ * How a field is written from its row, derived from the schema: a Node's `id` is its global id,
+ * and a field whose Pothos definition names its column (src/schema/columns.ts) is that column
+ * written by the field's type: String as text, an enum whose values are their own names, DateTime
+ * in its wire form, [String!]! as a stored JSON list. Anything else (arguments, computed fields)
+ * is the resolvers'.
+ */
+function columnValue(parent: GraphQLObjectType, definition: GraphQLField<unknown, unknown>): ColumnValue | null {
+  if (definition.args.length > 0) return null;
+  const type = definition.type;
+  // The relay plugin's encodeGlobalID is encodeGlobalId (src/schema/builder.ts), as the writer's.
+  if (definition.name === 'id' && String(type) === 'ID!' && parent.getInterfaces().some((i) => i.name === 'Node')) return { kind: 'globalId', typename: parent.name };
+  const columns = definition.extensions?.[COLUMN_EXTENSION] as readonly string[] | undefined;
+  if (!columns || columns.length === 0) return null;
+  const named = getNullableType(type);
+  if (named === GraphQLString) return { kind: 'text', columns, nullable: !isNonNullType(type) };
+  if (!isNonNullType(type) || columns.length !== 1) return null;
+  const column = columns[0]!;
+  if (isEnumType(named)) {
+    const values = named.getValues();
+    return values.every((v) => v.value === v.name) ? { kind: 'enum', column, values: values.map((v) => v.name) } : null;
+  }
+  if (isScalarType(named) && named.name === 'DateTime') return { kind: 'datetime', column };
+  if (String(type) === '[String!]!') return { kind: 'stringList', column };
+  return null;
+}
 
 /** Fields merged under one response key, in the order graphql-js executes them. */
 type Collected = readonly (readonly [string, readonly FieldNode[]])[];
@@ -345,10 +377,8 @@ class Planner {
       const name = child.name.value;
       if (name === '__typename') return { key, kind: 'value', value: { kind: 'constant', value: type.name } };
       const definition = this.definition(type, child);
-      const column = COLUMN_FIELDS[rowType][name];
-      if (column) {
-        if (String(definition.type) !== column.graphqlType || definition.args.length > 0) cannotAnswer(`${type.name}.${name}: ${String(definition.type)}`);
-        const value = column.value;
+      const value = columnValue(type, definition);
+      if (value) {
         if (value.kind === 'text') for (const c of value.columns) into.add(c);
         else if (value.kind === 'enum' || value.kind === 'datetime' || value.kind === 'stringList') into.add(value.column);
         return { key, kind: 'value', value };

@@ -5,6 +5,7 @@ import { countArtifacts, deleteArtifact, insertArtifact, listArtifacts, updateAr
 import { addArtifactToCollection, writableCollection } from '../db/collections.js';
 import { pageWindow } from '../db/pagination.js';
 import { builder } from './builder.js';
+import { column } from './columns.js';
 import { ArtifactTypeEnum, VisibilityEnum } from './enums.js';
 import { decodeIdOf } from '../ids.js';
 import { ArtifactConnection, ArtifactRef, CollectionConnection, UserRef, artifactPayload, pageArgs, toConnection } from './refs.js';
@@ -13,19 +14,19 @@ builder.node(ArtifactRef, {
   id: { resolve: (artifact) => artifact.id },
   isTypeOf: (value) => (value as { kind?: string }).kind === 'Artifact',
   fields: (t) => ({
-    name: t.exposeString('name'),
-    type: t.field({ type: ArtifactTypeEnum, resolve: (artifact) => artifact.type }),
-    description: t.exposeString('description', { nullable: true }),
-    tags: t.exposeStringList('tags'),
-    visibility: t.field({ type: VisibilityEnum, resolve: (artifact) => artifact.visibility }),
-    teamId: t.exposeString('teamId', { nullable: true }),
+    name: t.exposeString('name', column('name')),
+    type: t.field({ type: ArtifactTypeEnum, resolve: (artifact) => artifact.type, ...column('type') }),
+    description: t.exposeString('description', { nullable: true, ...column('description') }),
+    tags: t.exposeStringList('tags', column('tags')),
+    visibility: t.field({ type: VisibilityEnum, resolve: (artifact) => artifact.visibility, ...column('visibility') }),
+    teamId: t.exposeString('teamId', { nullable: true, ...column('team_id') }),
     owner: t.field({
       type: UserRef,
       nullable: true,
       resolve: (artifact, _args, ctx) => (artifact.ownerId === null ? null : ctx.loaders.user.load(artifact.ownerId)),
     }),
-    createdAt: t.field({ type: 'DateTime', resolve: (artifact) => artifact.createdAt }),
-    updatedAt: t.field({ type: 'DateTime', resolve: (artifact) => artifact.updatedAt }),
+    createdAt: t.field({ type: 'DateTime', resolve: (artifact) => artifact.createdAt, ...column('created_at') }),
+    updatedAt: t.field({ type: 'DateTime', resolve: (artifact) => artifact.updatedAt, ...column('updated_at') }),
     collections: t.field({
       type: CollectionConnection,
       args: pageArgs,

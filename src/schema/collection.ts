@@ -14,6 +14,7 @@ import {
 import { pageWindow } from '../db/pagination.js';
 import { notFound } from '../errors.js';
 import { builder } from './builder.js';
+import { column } from './columns.js';
 import { VisibilityEnum } from './enums.js';
 import { decodeIdOf } from '../ids.js';
 import { ArtifactConnection, CollectionConnection, CollectionRef, collectionPayload, pageArgs, toConnection } from './refs.js';
@@ -22,11 +23,11 @@ builder.node(CollectionRef, {
   id: { resolve: (collection) => collection.id },
   isTypeOf: (value) => (value as { kind?: string }).kind === 'Collection',
   fields: (t) => ({
-    name: t.exposeString('name'),
-    description: t.exposeString('description', { nullable: true }),
-    visibility: t.field({ type: VisibilityEnum, resolve: (collection) => collection.visibility }),
-    teamId: t.exposeString('teamId', { nullable: true }),
-    createdAt: t.field({ type: 'DateTime', resolve: (collection) => collection.createdAt }),
+    name: t.exposeString('name', column('name')),
+    description: t.exposeString('description', { nullable: true, ...column('description') }),
+    visibility: t.field({ type: VisibilityEnum, resolve: (collection) => collection.visibility, ...column('visibility') }),
+    teamId: t.exposeString('teamId', { nullable: true, ...column('team_id') }),
+    createdAt: t.field({ type: 'DateTime', resolve: (collection) => collection.createdAt, ...column('created_at') }),
     artifacts: t.field({
       type: ArtifactConnection,
       args: pageArgs,

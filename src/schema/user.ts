@@ -8,6 +8,7 @@ import { identitiesChanged } from '../auth/viewer-cache.js';
 import { decodeIdOf } from '../ids.js';
 import { pageWindow } from '../db/pagination.js';
 import { builder } from './builder.js';
+import { column } from './columns.js';
 import { RoleEnum } from './enums.js';
 import { UserConnection, UserRef, pageArgs, toConnection } from './refs.js';
 
@@ -19,10 +20,11 @@ builder.node(UserRef, {
       nullable: true,
       description: 'Visible to the user themself and to holders of admin:users; null with a FORBIDDEN error otherwise.',
     }),
-    name: t.exposeString('name', { nullable: true }),
+    name: t.exposeString('name', { nullable: true, ...column('name') }),
     role: t.field({ type: RoleEnum, resolve: (user) => user.role }),
-    teamId: t.exposeString('teamId', { nullable: true }),
-    createdAt: t.field({ type: 'DateTime', resolve: (user) => user.createdAt }),
+    // toUser: the identity provider's team, else the one an admin gave.
+    teamId: t.exposeString('teamId', { nullable: true, ...column('team_id', 'team_override') }),
+    createdAt: t.field({ type: 'DateTime', resolve: (user) => user.createdAt, ...column('created_at') }),
   }),
 });
 
