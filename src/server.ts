@@ -1,5 +1,5 @@
 /** The HTTP server: graphql-yoga on node:http, its plugins listed in order. Nothing else. */
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import { sql } from 'kysely';
@@ -14,6 +14,7 @@ import { withSingleCredentialHeaders } from './http/credential-headers.js';
 import { corsPolicy } from './http/cors.js';
 import { useGraphiQL } from './http/graphiql.js';
 import { withDirectGraphQLPost } from './http/graphql-post.js';
+import type { NodeServerContext } from './http/node-server-context.js';
 import { withRequestLog } from './http/request-log.js';
 import { REST_BASE, useRestApi } from './http/rest/rest-api.js';
 import { useDevicePage } from './http/device-page.js';
@@ -51,12 +52,6 @@ export interface ServerDeps {
    * than by the resolvers (default: config.sqlExecution).
    */
   sqlExecution?: boolean;
-}
-
-/** What node:http hands Yoga with each request. */
-export interface NodeServerContext {
-  req: IncomingMessage;
-  res: ServerResponse;
 }
 
 export interface SkillmeatServer {

@@ -23,7 +23,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { GraphQLParams, YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from '../logger.js';
-import type { NodeServerContext } from '../server.js';
+import type { NodeServerContext } from './node-server-context.js';
 
 type ResultProcessor = (result: ExecutionResult, fetchAPI: YogaServerInstance<NodeServerContext, object>['fetchAPI'], mediaType: string) => Response | Promise<Response>;
 

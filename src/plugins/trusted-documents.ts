@@ -29,7 +29,7 @@ import type { RequestViewer } from '../auth/request-viewer.js';
 import type { Role } from '../auth/scopes.js';
 import { badInput, persistedQueryNotFound, persistedQueryOnly, unauthenticated } from '../errors.js';
 import { documentKey, keyOfText, readManifest, type TrustedDocuments } from '../persisted-documents.js';
-import type { NodeServerContext } from '../server.js';
+import type { NodeServerContext } from '../http/node-server-context.js';
 
 /**
  * The manifests graphql-codegen writes for the CLI's operations (src/cli/operations/) and for

@@ -25,7 +25,7 @@ import type { GraphQLParams, Plugin, YogaServerInstance } from 'graphql-yoga';
 import type { Context } from '../../context/context.js';
 import { badInput, badRequest, unsupportedMediaType } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import type { NodeServerContext } from '../../server.js';
+import type { NodeServerContext } from '../node-server-context.js';
 import { RestArtifactsDocument, RestCreateArtifactDocument, type RestArtifactFragment } from './operations/generated/graphql.js';
 import { openApiDocument } from './openapi.js';
 
