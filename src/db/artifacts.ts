@@ -4,19 +4,13 @@ import type { Viewer } from '../auth/viewer.js';
 import { forbidden, notFound } from '../errors.js';
 import { type ArtifactRow, type Db } from './database.js';
 import { now } from '../datetime.js';
-import { toArtifact, type Artifact, type ArtifactType, type Visibility } from './model.js';
+import { toArtifact, type Artifact, type ArtifactFilter, type ArtifactType, type Visibility } from './model.js';
 import { toPage, type Page, type PageWindow } from './pagination.js';
 import { QueryTemplate } from './query-template.js';
 import { selectionKey, type RowSelection } from './read-plan.js';
 import { joinsOwner, OWNER_ALIAS, ownerOf, selectedColumns } from './row-selection.js';
 import { canReadRow, canWriteRow, readAccess, visibleRows, visibleRowsOf, type ReadAccess } from './tenancy.js';
 import { containsPattern, noNul, validDescription, validName, validSearch, validTags } from './validate.js';
-
-export interface ArtifactFilter {
-  type?: ArtifactType | null;
-  tag?: string | null;
-  search?: string | null;
-}
 
 /** What the SQL of an artifact list depends on: the tenancy predicate and which filters are set. */
 interface ArtifactQueryShape {

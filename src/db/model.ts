@@ -8,6 +8,13 @@ export type ArtifactType = (typeof ARTIFACT_TYPES)[number];
 export const VISIBILITIES = ['TEAM', 'PUBLIC'] as const;
 export type Visibility = (typeof VISIBILITIES)[number];
 
+/** What an artifacts list may be filtered by (each set filter narrows it). */
+export interface ArtifactFilter {
+  type?: ArtifactType | null;
+  tag?: string | null;
+  search?: string | null;
+}
+
 export interface Artifact {
   readonly kind: 'Artifact';
   readonly id: number;

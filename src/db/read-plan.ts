@@ -5,7 +5,7 @@
  * lookups are fetched by the same functions the resolvers call (artifacts.ts, collections.ts,
  * membership.ts), told only which columns to read.
  */
-import type { ArtifactFilter } from './artifacts.js';
+import type { ArtifactFilter } from './model.js';
 import type { PageWindow } from './pagination.js';
 
 /**

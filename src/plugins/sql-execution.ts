@@ -59,7 +59,8 @@ import { ruleFor } from '../auth/permissions.js';
 import { passesForCaller } from '../auth/rules.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { Context } from '../context/context.js';
-import { checkArtifactFilter, type ArtifactFilter } from '../db/artifacts.js';
+import { checkArtifactFilter } from '../db/artifacts.js';
+import type { ArtifactFilter } from '../db/model.js';
 import { answerFromRows } from '../db/page-rows.js';
 import { pageWindow, type PageWindow } from '../db/pagination.js';
 import {
