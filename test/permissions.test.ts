@@ -7,8 +7,9 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { buildSchema, isObjectType } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readContract } from '../scripts/contract-copy.js';
-import { ROOT_PERMISSIONS, TYPE_PERMISSIONS, ruleFor } from '../src/auth/permissions.js';
-import { passesForCaller, requirementOf, type ShieldRule } from '../src/auth/rules.js';
+import { deny } from 'graphql-shield';
+import { passesForCaller, requirementFor, ROOT_PERMISSIONS, TYPE_PERMISSIONS, type Requirement } from '../src/auth/permission-table.js';
+import { ruleOf, type ShieldRule } from '../src/auth/rules.js';
 import { ROLES } from '../src/auth/scopes.js';
 import { makeViewer, type Viewer } from '../src/auth/viewer.js';
 import { schema } from '../src/schema/index.js';
@@ -91,8 +92,8 @@ const OPERATIONS: Record<'Query' | 'Mutation', Record<string, Operation>> = {
 type Outcome = 'allowed' | 'FORBIDDEN' | 'FORBIDDEN_HERE' | 'UNAUTHENTICATED';
 
 function expected(identity: Identity, type: 'Query' | 'Mutation', field: string): Outcome {
-  const requirement = requirementOf(ruleFor(type, field));
-  if (!requirement) throw new Error(`${type}.${field} has a rule without a requirement`);
+  const requirement = requirementFor(type, field);
+  if (!requirement) throw new Error(`${type}.${field} is not in the permission table`);
   const allowedHere = (): Outcome => (OPERATIONS[type][field]!.localOnly && !identity.local ? 'FORBIDDEN_HERE' : 'allowed');
   if (requirement.kind === 'public') return allowedHere();
   if (identity.scopes === null) return 'UNAUTHENTICATED';
@@ -111,21 +112,22 @@ describe('the permission table', () => {
     }
   });
 
-  it('has an entry for every object type, and each rule says what it requires', () => {
+  it('has an entry for every object type, and each entry is a requirement', () => {
     const objectTypes = Object.values(schema.getTypeMap())
       .filter((t) => isObjectType(t) && !t.name.startsWith('__') && t.name !== 'Query' && t.name !== 'Mutation')
       .map((t) => t.name);
     expect(Object.keys(TYPE_PERMISSIONS).sort()).toEqual(objectTypes.sort());
-    for (const rules of [...Object.values(ROOT_PERMISSIONS), ...Object.values(TYPE_PERMISSIONS)]) {
-      for (const rule of Object.values(rules)) {
-        if (rule !== (rules as Record<string, unknown>)['*']) expect(requirementOf(rule)).toBeDefined();
-      }
+    const kinds = ['public', 'authenticated', 'scopes', 'self-or-user-admin', 'signed-in-user'];
+    for (const fields of [...Object.values(ROOT_PERMISSIONS), ...Object.values(TYPE_PERMISSIONS)]) {
+      for (const requirement of Object.values(fields) as Requirement[]) expect(kinds).toContain(requirement.kind);
     }
   });
 
   it('denies what is not in it', () => {
-    expect(requirementOf(ruleFor('Query', 'notAField'))).toBeUndefined();
-    expect(ruleFor('NoSuchType', 'x')).not.toBe(ruleFor('Viewer', 'role'));
+    expect(requirementFor('Query', 'notAField')).toBeNull();
+    expect(requirementFor('NoSuchType', 'x')).toBeNull();
+    expect(ruleOf(requirementFor('Query', 'notAField'))).toBe(deny);
+    expect(requirementFor('Viewer', 'role')).toEqual({ kind: 'public' });
   });
 
   it('asks for the scopes the contract documents on each root field', () => {
@@ -137,14 +139,14 @@ describe('the permission table', () => {
         const documented = /^([a-z]+:[a-z]+)( \(and ([a-z]+:[a-z]+)|;|$)/.exec(field.description ?? '');
         if (!documented || !(field.name in ROOT_PERMISSIONS[type])) continue;
         const scopes = [documented[1], documented[3]].filter(Boolean);
-        const requirement = requirementOf(ruleFor(type, field.name));
+        const requirement = requirementFor(type, field.name);
         expect(requirement, `${type}.${field.name}`).toEqual({ kind: 'scopes', scopes });
       }
     }
   });
 });
 
-describe('passesForCaller (the SQL path judges rules with it)', () => {
+describe('passesForCaller (the fast read path judges the table with it)', () => {
   /** The rule itself, run as shield runs it, on a row it has no reason to look at. */
   async function ruleSays(rule: ShieldRule, viewer: Viewer | null): Promise<boolean> {
     const ctx = { viewer, signedInUserId: null, deniedRootFields: new Set<string>(), _shield: { cache: {} } };
@@ -161,14 +163,14 @@ describe('passesForCaller (the SQL path judges rules with it)', () => {
       makeViewer({ role: 'TEAM_MEMBER', teamId: 'team-a', authMethod: 'API_KEY', userId: 7, scopes: ['artifacts:read'] }),
     ];
     let decided = 0;
-    for (const rules of [...Object.values(ROOT_PERMISSIONS), ...Object.values(TYPE_PERMISSIONS)]) {
-      for (const [field, rule] of Object.entries(rules) as [string, ShieldRule][]) {
-        const kind = requirementOf(rule)?.kind;
+    for (const fields of [...Object.values(ROOT_PERMISSIONS), ...Object.values(TYPE_PERMISSIONS)]) {
+      for (const [field, requirement] of Object.entries(fields) as [string, Requirement][]) {
+        const kind = requirement.kind;
         for (const viewer of viewers) {
-          const passes = passesForCaller(rule, viewer);
+          const passes = passesForCaller(requirement, viewer);
           if (kind === 'public' || kind === 'authenticated' || kind === 'scopes') {
-            // Rules that read the caller alone: the same answer as running them.
-            expect(passes, `${field} as ${viewer?.role ?? 'nobody'}`).toBe(await ruleSays(rule, viewer));
+            // Requirements of the caller alone: the same answer as running the rule generated from them.
+            expect(passes, `${field} as ${viewer?.role ?? 'nobody'}`).toBe(await ruleSays(ruleOf(requirement), viewer));
             decided++;
           } else {
             // Rules that read the row or how the caller signed in: never decided without running them.

@@ -9,15 +9,14 @@
  */
 import { getOperationAST, Kind, type DocumentNode } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
-import { ROOT_PERMISSIONS } from '../auth/permissions.js';
-import { requirementOf } from '../auth/rules.js';
+import { ROOT_PERMISSIONS } from '../auth/permission-table.js';
 import type { Context } from '../context/context.js';
 import { unauthenticated } from '../errors.js';
 
 const PUBLIC_ROOT_FIELDS = new Set(
   Object.values(ROOT_PERMISSIONS).flatMap((fields) =>
     Object.entries(fields)
-      .filter(([, rule]) => requirementOf(rule)?.kind === 'public')
+      .filter(([, requirement]) => requirement.kind === 'public')
       .map(([field]) => field),
   ),
 );

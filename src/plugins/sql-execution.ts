@@ -55,8 +55,7 @@ import {
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import { ruleFor } from '../auth/permissions.js';
-import { passesForCaller } from '../auth/rules.js';
+import { passesForCaller, requirementFor } from '../auth/permission-table.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { Context } from '../context/context.js';
 import { checkArtifactFilter } from '../db/artifacts.js';
@@ -213,7 +212,7 @@ class Planner {
   /** The field's definition on `type`, once the permission table lets this viewer read it. */
   private definition(type: GraphQLObjectType, node: FieldNode): GraphQLField<unknown, unknown> {
     const definition = type.getFields()[node.name.value];
-    if (!definition || !passesForCaller(ruleFor(type.name, node.name.value), this.viewer)) cannotAnswer(`${type.name}.${node.name.value}`);
+    if (!definition || !passesForCaller(requirementFor(type.name, node.name.value), this.viewer)) cannotAnswer(`${type.name}.${node.name.value}`);
     return definition;
   }
 
