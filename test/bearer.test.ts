@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { constantTimeDigestMatcher, constantTimeMatcher, sha256, sha256Hex } from '../src/auth/secrets.js';
+import { constantTimeDigestMatcher, constantTimeMatcher, sha256, sha256Hex } from '../src/secrets.js';
 import { enterprisePatStrategy } from '../src/auth/strategies/enterprise-pat.js';
 import { bearerDigest, bearerToken, CredentialRejected } from '../src/auth/strategy.js';
 import { ViewerCache } from '../src/auth/viewer-cache.js';

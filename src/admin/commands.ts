@@ -10,7 +10,7 @@ import { sql } from 'kysely';
 import { createAuthChain } from '../auth/chain.js';
 import { LocalSigningKeys } from '../auth/local/signing-keys.js';
 import { isRole, ROLE_SCOPES, ROLES, SCOPES, type Role } from '../auth/scopes.js';
-import { constantTimeEqual, sha256Hex } from '../auth/secrets.js';
+import { constantTimeEqual, sha256Hex } from '../secrets.js';
 import { LOCAL_TEAM, makeViewer, type Viewer } from '../auth/viewer.js';
 import { authError, usageError } from '../cli/exit-codes.js';
 import { say } from '../cli/terminal.js';

@@ -15,8 +15,6 @@ import type { Config } from '../config.js';
 
 export type MintingSecretKind = 'enterprise-pat' | 'static-api-key';
 
-/** Bound to every secret configured when migration 0005 ran: keys minted without a user before it. */
-export const LEGACY_MINTER = 'legacy';
 
 export function mintingFingerprint(kind: MintingSecretKind, secret: string): string {
   return `${kind}:${createHmac('sha256', secret).update('skillmeat minting-secret fingerprint v1').digest('hex').slice(0, 32)}`;

@@ -4,7 +4,7 @@
  * CredentialRejected when the credential is present but bad, so the chain never falls
  * through to a weaker strategy.
  */
-import { sha256 } from './secrets.js';
+import { sha256 } from '../secrets.js';
 import type { Viewer } from './viewer.js';
 
 export interface AuthStrategy {

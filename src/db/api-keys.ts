@@ -1,13 +1,15 @@
 /** Issued API keys: stored as SHA-256 hashes with a visible prefix; found by prefix, compared in constant time. */
 import { isScope, type Role, type Scope } from '../auth/scopes.js';
-import { LEGACY_MINTER } from '../auth/minting-secrets.js';
-import { constantTimeEqual, issueSecret, prefixOf, sha256Hex } from '../auth/secrets.js';
+import { constantTimeEqual, issueSecret, prefixOf, sha256Hex } from '../secrets.js';
 import { hasScope, seesEveryTeam, type Viewer } from '../auth/viewer.js';
 import { badInput, forbidden, notFound } from '../errors.js';
 import { type ApiKeyRow, type Db, type UserRow } from './database.js';
 import { now } from '../datetime.js';
 import { toPage, type Page, type PageWindow } from './pagination.js';
 import { validName } from './validate.js';
+
+/** Bound to every secret configured when migration 0005 ran: keys minted without a user before it. */
+export const LEGACY_MINTER = 'legacy';
 
 export const API_KEY_KIND = 'smk';
 

@@ -3,7 +3,7 @@
  * (no 0/O/1/I), case- and dash-insensitive, single-use, expiring after 600 s.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import { sha256Hex } from '../auth/secrets.js';
+import { sha256Hex } from '../secrets.js';
 import { notFound } from '../errors.js';
 import { type Db } from './database.js';
 import { now } from '../datetime.js';

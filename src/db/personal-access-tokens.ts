@@ -1,6 +1,6 @@
 /** Personal access tokens: a user's own scoped Bearer tokens, stored hashed, found by prefix. */
 import type { Scope } from '../auth/scopes.js';
-import { constantTimeEqual, issueSecret, prefixOf, sha256Hex } from '../auth/secrets.js';
+import { constantTimeEqual, issueSecret, prefixOf, sha256Hex } from '../secrets.js';
 import type { Viewer } from '../auth/viewer.js';
 import { forbidden, notFound } from '../errors.js';
 import { futureExpiry, grantableScopes } from './api-keys.js';

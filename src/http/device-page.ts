@@ -14,7 +14,7 @@ import { underLoginLimits } from '../auth/local/password-attempts.js';
 import { emailLimitKey } from '../auth/local/passwords.js';
 import { ACCESS_TOKEN_TTL_SECONDS } from '../auth/local/signing-keys.js';
 import { startSession } from '../auth/local/sessions.js';
-import { constantTimeEqual } from '../auth/secrets.js';
+import { constantTimeEqual } from '../secrets.js';
 import type { Viewer } from '../auth/viewer.js';
 import { createContext } from '../context/context.js';
 import { authenticateAccount } from '../db/accounts.js';

@@ -8,7 +8,7 @@ import { SignJWT } from 'jose';
 import { type Db } from '../../db/database.js';
 import { now } from '../../datetime.js';
 import type { User } from '../../db/model.js';
-import { sha256Hex } from '../secrets.js';
+import { sha256Hex } from '../../secrets.js';
 import { ACCESS_TOKEN_TTL_SECONDS, SIGNING_ALG, type LocalSigningKeys } from './signing-keys.js';
 
 export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;

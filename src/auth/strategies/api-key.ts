@@ -9,7 +9,7 @@ import { toUser } from '../../db/model.js';
 import type { LastUsedRecorder } from '../last-used.js';
 import { mintedBySecretsStillConfigured, mintingFingerprint } from '../minting-secrets.js';
 import { ROLE_SCOPES } from '../scopes.js';
-import { constantTimeMatcher } from '../secrets.js';
+import { constantTimeMatcher } from '../../secrets.js';
 import { CredentialRejected, type AuthStrategy } from '../strategy.js';
 import { makeViewer } from '../viewer.js';
 

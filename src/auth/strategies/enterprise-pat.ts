@@ -1,6 +1,6 @@
 /** Enterprise PAT: a Bearer token equal to SKILLMEAT_ENTERPRISE_PAT_SECRET is SYSTEM_ADMIN. */
 import { mintingFingerprint } from '../minting-secrets.js';
-import { constantTimeDigestMatcher } from '../secrets.js';
+import { constantTimeDigestMatcher } from '../../secrets.js';
 import { bearerDigest, type AuthStrategy } from '../strategy.js';
 import { makeViewer } from '../viewer.js';
 
