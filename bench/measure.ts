@@ -27,6 +27,8 @@ export interface Target {
   headers: Record<string, string>;
   /** The role `me` must report (W1). */
   role: string;
+  /** Whose TEAM rows the identity reads (the C checks); null or left out: every team's (admins). */
+  team?: string | null;
   /** The server's process group, whose CPU time is read around each round. */
   serverGroup: number;
 }
@@ -81,7 +83,7 @@ export async function runLoad(planned: Planned[], bodies: (string | null)[], tim
 export async function measureAll(planned: Planned[], timings: Timings, tmp: string): Promise<{ results: Measurement[]; bodies: string[] }> {
   const bodies: string[] = [];
   for (const { target, workload } of planned) {
-    bodies.push(await verify(target.url, workload, target.headers, { role: target.role }));
+    bodies.push(await verify(target.url, workload, target.headers, { role: target.role, ...(target.team !== undefined ? { team: target.team } : {}) }));
   }
   const rounds = await runLoad(planned, bodies, timings, tmp);
   return { results: rounds.map(summarise), bodies };
