@@ -155,8 +155,7 @@ async function runMatrix(database: BenchDatabase, options: Options, start: Start
           };
           return t.workloads.map((id) => ({ result: t.result, target, workload: WORKLOADS[id] }));
         });
-        // Every read of the server (of every credential) before any write: W4 adds artifacts, which would change the totalCounts the reads were checked with.
-        planned.sort((a, b) => Number(a.workload.mutation) - Number(b.workload.mutation));
+        // measureAll checks and measures every read of the server (of every credential) before any write (W4).
         const { results: measured, bodies } = await measureAll(planned, perPass, tmp);
         planned.forEach((p, i) => {
           if (p.result === 'ours-zero' && p.workload.id === 'W2') writeFileSync(constantBody, bodies[i]!);
