@@ -72,18 +72,22 @@ function listFlag(argv: readonly string[], flag: string, allowed: readonly strin
   return items;
 }
 
-/** The --database URL: postgres:// or postgresql://, parseable. */
+/** Whether `value` is a postgres:// (or postgresql://) URL with a host. */
+function isPostgresUrl(value: string): boolean {
+  if (!/^postgres(ql)?:\/\//i.test(value)) return false;
+  try {
+    return new URL(value).hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** The --database URL: postgres:// or postgresql://, with a host. */
 function postgresFlag(argv: readonly string[]): string | null {
   const index = argv.indexOf('--database');
   if (index < 0) return null;
   const value = argv[index + 1] ?? '';
-  let ok = /^postgres(ql)?:\/\//i.test(value);
-  try {
-    new URL(value);
-  } catch {
-    ok = false;
-  }
-  if (!ok) throw new Error(`--database needs a postgres:// URL, got "${value}"\n${USAGE}`);
+  if (!isPostgresUrl(value)) throw new Error(`--database needs a postgres:// URL, got "${value}"\n${USAGE}`);
   return value;
 }
 
@@ -120,7 +124,7 @@ export function parseOptions(argv: readonly string[], env: Readonly<Record<strin
           `for SQLite alone, narrow the run (--quick, --only, --workloads)\n${USAGE}`,
       );
     }
-    if (!/^postgres(ql)?:\/\//i.test(postgresUrl)) throw new Error(`BENCH_DATABASE_URL / TEST_DATABASE_URL must be a postgres:// URL, got "${postgresUrl}"`);
+    if (!isPostgresUrl(postgresUrl)) throw new Error(`BENCH_DATABASE_URL / TEST_DATABASE_URL must be a postgres:// URL, got "${postgresUrl}"`);
   }
   return {
     quick,
