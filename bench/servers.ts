@@ -37,9 +37,12 @@ const tsx = (nodeArgs: string[], script: string, ...args: string[]) => [process.
 export async function startServer(id: ProcessId, options: StartOptions): Promise<Running> {
   const port = await freePort();
   // A fresh copy each start (a pass runs each server again), so no server reads another's writes (W4).
-  let db: string;
+  // The constant server reads no data.
+  let db = '';
   let dropCopy = async () => {};
-  if (options.postgres && id !== 'constant') {
+  if (id === 'constant') {
+    // Nothing to copy.
+  } else if (options.postgres) {
     const copy = await options.postgres.copy(id);
     db = copy.url;
     dropCopy = copy.drop;
