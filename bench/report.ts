@@ -243,7 +243,7 @@ function databaseSection(d: DatabaseReport): string[] {
   const targets = sqlite
     ? 'every read (W1–W3, C1–C4) ≥ 3× Apollo Server (W1: ≥ 1.5×) and ≥ 1.2× Mercurius + JIT; W4 ≥ 1.5× Apollo Server'
     : 'every read (W1–W3, C1–C4) ≥ 2× Apollo Server';
-  const skipped = 'Not measured on PostgreSQL: the statement counting (in-process, with `onQuery`) and the SQL floor (a replay through the SQLite driver) are SQLite-only; see the SQLite section.';
+  const skipped = 'Not measured on PostgreSQL: the statement counting (in-process, with `onQuery`) and the SQL floor (a replay through the SQLite driver) are SQLite-only (a run over both databases has them in its SQLite section).';
   return [
     `## ${d.title}`,
     '',

@@ -182,10 +182,10 @@ async function runMatrix(database: BenchDatabase, options: Options, start: Start
   const data = `2 teams, ${USER_COUNT} users, ${ARTIFACT_COUNT} artifacts, ${COLLECTION_COUNT} collections × 20 artifacts`;
   return {
     database,
-    title: sqlite ? 'SQLite' : `PostgreSQL ${start.postgres?.version ?? ''}`.trim(),
+    title: sqlite ? 'SQLite' : `PostgreSQL ${start.postgres?.version.split(' ')[0] ?? ''}`.trim(),
     dataset: sqlite
       ? `one SQLite file (copied per server start): ${data}`
-      : `one PostgreSQL database on ${start.postgres?.where ?? '?'} (PostgreSQL ${start.postgres?.version ?? '?'}), seeded once per run and copied per server start (CREATE DATABASE … TEMPLATE), each copy dropped when its server stops: ${data}`,
+      : `one PostgreSQL database on ${start.postgres?.where ?? '?'} (server_version ${start.postgres?.version ?? '?'}), seeded once per run and copied per server start (CREATE DATABASE … TEMPLATE), each copy dropped when its server stops: ${data}`,
     results,
     sql,
     floor: sql ? combineFloorRuns(floorRuns) : null,
