@@ -12,7 +12,7 @@ import { buildSchema, Kind, parse, print, validate, visit, type SelectionSetNode
 import { describe, expect, it } from 'vitest';
 import type { Measurement } from '../bench/measure.js';
 import { ROOT } from '../bench/options.js';
-import { targetOf, targetsTable, verdictOf, type Results, type ServerId } from '../bench/report.js';
+import { renderReport, targetOf, targetsTable, verdictOf, type Results, type ServerId } from '../bench/report.js';
 import { CLIENT_IDS, difference, requestBody, WORKLOADS, type WorkloadId } from '../bench/workloads.js';
 
 // Hand-made answers, spoiled at deep paths below.
@@ -241,5 +241,31 @@ describe('the report’s targets for ours with the JWT', () => {
     const table = targetsTable(r, 'sqlite').join('\n');
     expect(table).toContain('| C1 | 100 · 10,000 | 300 · 3,333 | 3.00× (req/s 3.00×) | ≥ 3× | met | 120 · 8,333 | 1.20× (req/s 1.20×) | ≥ 1.2× | met |');
     expect(table).toMatch(/Targets met: 3 of 4 measured; 1 not measured/);
+  });
+
+  it('render one section per database, SQLite then PostgreSQL, each with its own targets, the SQL sections skipped on PostgreSQL', () => {
+    const r = results({ 'ours-jwt': { C3: 100 }, apollo: { C3: 250 } });
+    const database = (d: 'sqlite' | 'postgres', title: string) => ({ database: d, title, dataset: `${title} data`, results: r, sql: d === 'sqlite' ? [] : null, floor: d === 'sqlite' ? [] : null, workers: 'n/a' });
+    const report = renderReport({
+      command: 'npm run bench -- --soak',
+      date: new Date(0),
+      node: 'v0',
+      cpu: 'cpu',
+      cores: 2,
+      pinning: 'none',
+      load: '0',
+      mode: 'full',
+      databases: [database('sqlite', 'SQLite'), database('postgres', 'PostgreSQL 15.20')],
+      soak: 'soaked',
+      soakDatabase: 'SQLite',
+      notes: [],
+    });
+    expect(report).toContain('- Databases: SQLite, then PostgreSQL 15.20');
+    expect(report.indexOf('## SQLite')).toBeLessThan(report.indexOf('## PostgreSQL 15.20'));
+    expect(report).toContain('| C3 | 100 · 10,000 | 250 · 4,000 | 2.50× (req/s 2.50×) | ≥ 3× | NOT met |');
+    expect(report).toContain('| C3 | 100 · 10,000 | 250 · 4,000 | 2.50× (req/s 2.50×) | ≥ 2× | met |');
+    expect(report.match(/Not measured on PostgreSQL/g)).toHaveLength(2);
+    expect(report).toContain('On SQLite. soaked');
+    for (const id of ['C1', 'C2', 'C3', 'C4']) expect(report).toContain(`- ${id}: client-shaped`);
   });
 });
