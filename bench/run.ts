@@ -99,10 +99,14 @@ const removeTmp = () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 };
 let postgres: BenchPostgres | null = null;
-const dropPostgres = async () => {
+let dropping: Promise<void> | null = null;
+/** Drops the run's PostgreSQL databases once; every caller (the end, a failure, SIGINT) waits for that one drop. */
+const dropPostgres = (): Promise<void> => {
+  if (!postgres) return dropping ?? Promise.resolve();
   const made = postgres;
   postgres = null;
-  if (made) await made.dropAll();
+  dropping = made.dropAll();
+  return dropping;
 };
 
 interface AuthSetup {
