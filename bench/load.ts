@@ -48,7 +48,19 @@ export interface RoundResult {
   stealPct: number | null;
 }
 
+/** Where `got` first differs from `want`, with some text of each around it. */
+export function firstDifference(want: string, got: string): string {
+  let at = 0;
+  while (at < want.length && at < got.length && want[at] === got[at]) at++;
+  const around = (text: string) => JSON.stringify(text.slice(Math.max(0, at - 120), at + 120));
+  return `the first wrong body (${got.length} bytes, the checked one ${want.length}) differs at byte ${at}:\n    checked: …${around(want)}…\n    got:     …${around(got)}…`;
+}
+
+/** The first body of this job that was not the expected one (for the error message). */
+let wrongBody: string | null = null;
+
 async function once(job: LoadJob, seconds: number) {
+  const expected = job.expectBody;
   return autocannon({
     url: job.url,
     method: 'POST',
@@ -57,7 +69,14 @@ async function once(job: LoadJob, seconds: number) {
     connections: job.connections,
     duration: seconds,
     timeout: 10,
-    ...(job.expectBody !== null ? { expectBody: job.expectBody } : { verifyBody: looksLikeCreated }),
+    verifyBody:
+      expected === null
+        ? looksLikeCreated
+        : (body: string) => {
+            if (body === expected) return true;
+            wrongBody ??= body;
+            return false;
+          },
   });
 }
 
@@ -79,7 +98,8 @@ async function run(job: LoadJob): Promise<RoundResult[]> {
     if (bad > 0) {
       throw new Error(
         `${job.name}, round ${i + 1}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx, ` +
-          `${result.mismatches} wrong bodies out of ${result.requests.total} requests`,
+          `${result.mismatches} wrong bodies out of ${result.requests.total} requests` +
+          (wrongBody !== null && job.expectBody !== null ? `; ${firstDifference(job.expectBody, wrongBody)}` : ''),
       );
     }
     if (result.requests.total === 0) throw new Error(`${job.name}, round ${i + 1}: no request completed`);

@@ -27,6 +27,8 @@ export interface Target {
   headers: Record<string, string>;
   /** The role `me` must report (W1). */
   role: string;
+  /** Whose TEAM rows the identity reads (the C checks); null or left out: every team's (admins). */
+  team?: string | null;
   /** The server's process group, whose CPU time is read around each round. */
   serverGroup: number;
 }
@@ -76,15 +78,28 @@ export async function runLoad(planned: Planned[], bodies: (string | null)[], tim
 
 /**
  * Verifies every planned request (HTTP 200, no errors, the expected items), then measures
- * them in order. Returns the measurements and the verified bodies, in the order planned.
+ * them in order: the reads first, then the mutations (each verified just before its load, since
+ * checking W4 already writes an artifact, which would change the totalCounts of the reads).
+ * Returns the measurements and the verified bodies, in the order planned.
  */
 export async function measureAll(planned: Planned[], timings: Timings, tmp: string): Promise<{ results: Measurement[]; bodies: string[] }> {
-  const bodies: string[] = [];
-  for (const { target, workload } of planned) {
-    bodies.push(await verify(target.url, workload, target.headers, { role: target.role }));
+  const results: Measurement[] = new Array<Measurement>(planned.length);
+  const bodies: string[] = new Array<string>(planned.length);
+  for (const mutation of [false, true]) {
+    const indexes = planned.flatMap((p, i) => (p.workload.mutation === mutation ? [i] : []));
+    if (indexes.length === 0) continue;
+    const group = indexes.map((i) => planned[i]!);
+    const groupBodies: string[] = [];
+    for (const { target, workload } of group) {
+      groupBodies.push(await verify(target.url, workload, target.headers, { role: target.role, ...(target.team !== undefined ? { team: target.team } : {}) }));
+    }
+    const rounds = await runLoad(group, groupBodies, timings, tmp);
+    indexes.forEach((i, k) => {
+      results[i] = summarise(rounds[k]!);
+      bodies[i] = groupBodies[k]!;
+    });
   }
-  const rounds = await runLoad(planned, bodies, timings, tmp);
-  return { results: rounds.map(summarise), bodies };
+  return { results, bodies };
 }
 
 /** The medians of rounds (of one run of the load generator, or of several passes). */

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { RoundResult } from './load.js';
 import { runLoad } from './measure.js';
 import { ROOT, type Timings } from './options.js';
+import { JWT_USER } from './seed-data.js';
 import { startServer, type ProcessId, type StartOptions } from './servers.js';
 import { verify, WORKLOADS, type WorkloadId } from './workloads.js';
 
@@ -120,9 +121,16 @@ export async function runProfile(
   const who = ours ? 'ours (auth on, JWT)' : processId;
   let rounds: RoundResult[] = [];
   try {
-    const target = { name: 'profile', url: server.url, headers: ours ? headers : {}, role: ours ? 'TEAM_MEMBER' : 'LOCAL_ADMIN', serverGroup: server.child.pid };
+    const target = {
+      name: 'profile',
+      url: server.url,
+      headers: ours ? headers : {},
+      role: ours ? 'TEAM_MEMBER' : 'LOCAL_ADMIN',
+      team: ours ? JWT_USER.org_id : null,
+      serverGroup: server.child.pid,
+    };
     const bodies: string[] = [];
-    for (const workload of profiled) bodies.push(await verify(server.url, workload, target.headers, { role: target.role }));
+    for (const workload of profiled) bodies.push(await verify(server.url, workload, target.headers, { role: target.role, team: target.team }));
     const seconds = timings.rounds > 1 ? 20 : 5;
     log(`profiling ${who} under ${workloads.join(', then ')}: ${timings.warmupSeconds} s warm-up + ${seconds} s each`);
     const load = { ...timings, durationSeconds: seconds, rounds: 1 };

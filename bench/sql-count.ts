@@ -9,11 +9,12 @@ import { startApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { PEERS_IDENTITY } from './options.js';
-import { JSON_HEADERS, verify, W3_WIDE, WORKLOADS, type Workload } from './workloads.js';
+import { JWT_USER } from './seed-data.js';
+import { CLIENT_IDS, JSON_HEADERS, verify, W3_WIDE, WORKLOADS, type Workload } from './workloads.js';
 
 export interface SqlCount {
   identity: string;
-  /** W2, W3, or W3 with wider pages. */
+  /** W2, W3, W3 with wider pages, or C1–C4. */
   workload: string;
   /** Statements of the identity's first request of this workload. */
   first: number;
@@ -42,6 +43,7 @@ const COUNTED: [string, Workload][] = [
   ['W2', WORKLOADS.W2],
   ['W3', WORKLOADS.W3],
   ['W3, 50 × 20', W3_WIDE],
+  ...CLIENT_IDS.map((id): [string, Workload] => [id, WORKLOADS[id]]),
 ];
 
 /** A statement on one line, cut to 110 characters, as the report lists it. */
@@ -54,6 +56,8 @@ interface Identity {
   name: string;
   headers: Record<string, string>;
   role: string;
+  /** Whose TEAM rows it reads (the C checks); left out: every team's. */
+  team?: string;
 }
 
 async function countFor(config: Config, identities: (url: string) => Promise<Identity[]>) {
@@ -69,7 +73,7 @@ async function countFor(config: Config, identities: (url: string) => Promise<Ide
       for (const [id, workload] of COUNTED) {
         const run = async () => {
           statements.length = 0;
-          await verify(url, workload, identity.headers, { role: identity.role });
+          await verify(url, workload, identity.headers, { role: identity.role, ...(identity.team !== undefined ? { team: identity.team } : {}) });
           await app.flushBackground();
           return [...statements];
         };
@@ -114,7 +118,7 @@ export async function countStatements(seeded: string, tmp: string, auth: AuthEnv
   const authed = await countFor(loadConfig({ ...base, ...auth.env, DATABASE_URL: authDb }), async (url): Promise<Identity[]> => {
     const key = await createApiKey(url, auth.patSecret);
     return [
-      { name: 'JWT', headers: { authorization: `Bearer ${auth.jwt}` }, role: 'TEAM_MEMBER' },
+      { name: 'JWT', headers: { authorization: `Bearer ${auth.jwt}` }, role: 'TEAM_MEMBER', team: JWT_USER.org_id },
       { name: 'API key', headers: { 'x-api-key': key }, role: 'SYSTEM_ADMIN' },
     ];
   });

@@ -1,7 +1,7 @@
 /**
  * Peer: Apollo Server (current major) with its standalone node:http server, serving our
  * unprotected Pothos schema with the same fixed-viewer context.
- * Usage: node --import tsx bench/servers/apollo.ts --port N --db FILE
+ * Usage: node --import tsx bench/servers/apollo.ts --port N --db FILE|postgres://…
  */
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';

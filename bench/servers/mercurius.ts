@@ -1,7 +1,7 @@
 /**
  * Peer: Mercurius on fastify with graphql-jit (compiled after the first use of a query),
  * serving our unprotected Pothos schema with the same fixed-viewer context.
- * Usage: node --import tsx bench/servers/mercurius.ts --port N --db FILE
+ * Usage: node --import tsx bench/servers/mercurius.ts --port N --db FILE|postgres://…
  */
 import fastify from 'fastify';
 import mercurius from 'mercurius';

@@ -1,8 +1,10 @@
 /**
- * What every peer server shares: its port and database file from the command line, and the
+ * What every peer server shares: its port and database (a SQLite file, or a postgres:// URL) from
+ * the command line, and the
  * context our resolvers need, with a fixed LOCAL_ADMIN viewer (no shield, no auth chain), so a
  * peer runs exactly our schema and data functions and nothing else.
  */
+import { parseDatabaseUrl } from '../../src/config.js';
 import { createContext, type Context } from '../../src/context/context.js';
 import { createDatabase, type Database } from '../../src/db/database.js';
 import { upsertUser } from '../../src/db/users.js';
@@ -25,7 +27,8 @@ function argument(name: string): string {
 
 export async function setUpPeer(): Promise<PeerSetup> {
   const port = Number(argument('port'));
-  const database = createDatabase({ dialect: 'sqlite', url: argument('db') });
+  // A postgres:// URL runs on PostgreSQL, anything else is a SQLite path (as DATABASE_URL is read).
+  const database = createDatabase(parseDatabaseUrl(argument('db'), '--db'));
   // The same user zero-auth acts as, so createArtifact has an owner that exists.
   const user = await upsertUser(database.db, { subject: LOCAL_SUBJECT, name: 'Local admin', role: 'LOCAL_ADMIN', teamId: LOCAL_TEAM });
   const viewer: Viewer = makeViewer({ role: 'LOCAL_ADMIN', teamId: LOCAL_TEAM, authMethod: 'ZERO_AUTH', userId: user.id });

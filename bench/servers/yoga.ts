@@ -1,7 +1,7 @@
 /**
  * Peer: bare graphql-yoga on node:http serving our unprotected Pothos schema (no shield, no
  * auth, no plugins of ours). `--jit` adds @envelop/graphql-jit.
- * Usage: node --import tsx bench/servers/yoga.ts --port N --db FILE [--jit]
+ * Usage: node --import tsx bench/servers/yoga.ts --port N --db FILE|postgres://… [--jit]
  */
 import { createServer } from 'node:http';
 import { useGraphQlJit } from '@envelop/graphql-jit';
