@@ -96,7 +96,7 @@ const ARTIFACT_LOOKUP = document(
   USER_CHIP,
 );
 
-/** A Relay global id as src/schema/global-id.ts encodes it (base64 of `Type:rowId`), worked out here on its own. */
+/** A Relay global id as src/ids.ts encodes it (base64 of `Type:rowId`), worked out here on its own. */
 export function globalId(type: string, rowId: number): string {
   return Buffer.from(`${type}:${rowId}`, 'utf8').toString('base64');
 }
