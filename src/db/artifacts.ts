@@ -6,10 +6,10 @@ import { type ArtifactRow, type Db } from './database.js';
 import { now } from '../datetime.js';
 import { toArtifact, type Artifact, type ArtifactFilter, type ArtifactType, type Visibility } from './model.js';
 import { toPage, type Page, type PageWindow } from './pagination.js';
-import { QueryTemplate } from './query-template.js';
+import { numberedValues, QueryTemplate } from './query-template.js';
 import { selectionKey, type RowSelection } from './read-plan.js';
-import { joinsOwner, OWNER_ALIAS, ownerOf, selectedColumns } from './row-selection.js';
-import { canReadRow, canWriteRow, readAccess, visibleRows, visibleRowsOf, type ReadAccess } from './tenancy.js';
+import { joinsOwner, namedColumns, OWNER_ALIAS, ownerOf, selectedColumns } from './row-selection.js';
+import { canReadRow, canWriteRow, readAccess, visibleRowsOf, type ReadAccess } from './tenancy.js';
 import { containsPattern, noNul, validDescription, validName, validSearch, validTags } from './validate.js';
 
 /** What the SQL of an artifact list depends on: the tenancy predicate and which filters are set. */
@@ -99,27 +99,44 @@ export async function listArtifacts(db: Db, viewer: Viewer, window: PageWindow, 
   return toPage(rows.map(toArtifact), window);
 }
 
+/** How many rows the list has: the page query's own tenancy and filters, counted. */
+const artifactCount = new QueryTemplate(
+  (shape: ArtifactQueryShape) => `${shape.access}:${shape.type}:${shape.tag}:${shape.search}`,
+  (db, shape, slot) =>
+    filteredArtifacts(db, shape, { team: slot('team'), type: slot('type'), tag: slot('tag'), pattern: slot('pattern') }).select((eb) =>
+      eb.fn.countAll<number | string>().as('count'),
+    ),
+);
+
 export async function countArtifacts(db: Db, viewer: Viewer, filter: ArtifactFilter = {}): Promise<number> {
   const { shape, values } = artifactQueryOf(viewer, filter);
-  const row = await filteredArtifacts(db, shape, values)
-    .select((eb) => eb.fn.countAll<number | string>().as('count'))
-    .executeTakeFirstOrThrow();
-  return Number(row.count);
+  const [row] = await artifactCount.execute(db, shape, { ...values });
+  return Number(row?.count ?? 0);
 }
 
 /** The rows with these ids that the viewer may read (any order), with the columns `selection` names. */
+const artifactsWithIds = new QueryTemplate(
+  (shape: { ids: number; access: ReadAccess; selection: RowSelection }) => `${shape.ids}:${shape.access}:${selectionKey(shape.selection)}`,
+  (db, shape, slot) => {
+    const visible = visibleRowsOf(shape.access, 'artifacts', slot('team'));
+    const selection = namedColumns(shape.selection, 'artifacts');
+    return db
+      .selectFrom('artifacts')
+      .where('artifacts.id', 'in', Array.from({ length: shape.ids }, (_, i) => slot<number>(`id${i}`)))
+      .$if(visible !== null, (qb) => qb.where(visible!))
+      .$if(joinsOwner(selection), (qb) => qb.leftJoin(`users as ${OWNER_ALIAS}`, (join) => join.on(ownerOf('artifacts'))))
+      .select(selectedColumns('artifacts', selection));
+  },
+);
+
 export async function artifactRowsByIds(db: Db, viewer: Viewer, ids: readonly number[], selection: RowSelection): Promise<Record<string, unknown>[]> {
   if (ids.length === 0) return [];
-  const visible = visibleRows(viewer, 'artifacts', 'artifacts:read');
-  const rows = db
-    .selectFrom('artifacts')
-    .where('artifacts.id', 'in', [...new Set(ids)])
-    .$if(visible !== null, (qb) => qb.where(visible!));
-  if (selection === 'all') return (await rows.selectAll('artifacts').execute()) as unknown as Record<string, unknown>[];
-  return (await rows
-    .$if(joinsOwner(selection), (qb) => qb.leftJoin(`users as ${OWNER_ALIAS}`, (join) => join.on(ownerOf('artifacts'))))
-    .select(selectedColumns('artifacts', selection))
-    .execute()) as Record<string, unknown>[];
+  const distinct = [...new Set(ids)];
+  return (await artifactsWithIds.execute(
+    db,
+    { ids: distinct.length, access: readAccess(viewer, 'artifacts:read'), selection },
+    { ...numberedValues('id', distinct), team: viewer.teamId },
+  )) as Record<string, unknown>[];
 }
 
 /** The artifacts with these ids that the viewer may read, in the order asked; null for the rest. */

@@ -5,10 +5,10 @@ import { type CollectionRow, type Db } from './database.js';
 import { now } from '../datetime.js';
 import { toCollection, type Collection, type Visibility } from './model.js';
 import { toPage, type Page, type PageWindow } from './pagination.js';
-import { QueryTemplate } from './query-template.js';
+import { numberedValues, QueryTemplate } from './query-template.js';
 import { selectionKey, type RowSelection } from './read-plan.js';
-import { selectedColumns } from './row-selection.js';
-import { canReadRow, canWriteRow, readAccess, visibleRows, visibleRowsOf, type ReadAccess } from './tenancy.js';
+import { namedColumns, selectedColumns } from './row-selection.js';
+import { canReadRow, canWriteRow, readAccess, visibleRowsOf, type ReadAccess } from './tenancy.js';
 import { validDescription, validName } from './validate.js';
 
 /** The one page query of the collections list: tenancy, `id > after`, id order, limit + 1. */
@@ -41,26 +41,43 @@ export async function listCollections(db: Db, viewer: Viewer, window: PageWindow
   return toPage(rows.map(toCollection), window);
 }
 
+const collectionCount = new QueryTemplate(
+  (shape: { access: ReadAccess }) => shape.access,
+  (db, shape, slot) => {
+    const visible = visibleRowsOf(shape.access, 'collections', slot('team'));
+    return db
+      .selectFrom('collections')
+      .select((eb) => eb.fn.countAll<number | string>().as('count'))
+      .$if(visible !== null, (qb) => qb.where(visible!));
+  },
+);
+
 export async function countCollections(db: Db, viewer: Viewer): Promise<number> {
-  const visible = visibleRows(viewer, 'collections', 'collections:read');
-  const row = await db
-    .selectFrom('collections')
-    .select((eb) => eb.fn.countAll<number | string>().as('count'))
-    .$if(visible !== null, (qb) => qb.where(visible!))
-    .executeTakeFirstOrThrow();
-  return Number(row.count);
+  const [row] = await collectionCount.execute(db, { access: readAccess(viewer, 'collections:read') }, { team: viewer.teamId });
+  return Number(row?.count ?? 0);
 }
 
 /** The rows with these ids that the viewer may read (any order), with the columns `selection` names. */
+const collectionsWithIds = new QueryTemplate(
+  (shape: { ids: number; access: ReadAccess; selection: RowSelection }) => `${shape.ids}:${shape.access}:${selectionKey(shape.selection)}`,
+  (db, shape, slot) => {
+    const visible = visibleRowsOf(shape.access, 'collections', slot('team'));
+    return db
+      .selectFrom('collections')
+      .where('collections.id', 'in', Array.from({ length: shape.ids }, (_, i) => slot<number>(`id${i}`)))
+      .$if(visible !== null, (qb) => qb.where(visible!))
+      .select(selectedColumns('collections', { ...namedColumns(shape.selection, 'collections'), owner: null }));
+  },
+);
+
 export async function collectionRowsByIds(db: Db, viewer: Viewer, ids: readonly number[], selection: RowSelection): Promise<Record<string, unknown>[]> {
   if (ids.length === 0) return [];
-  const visible = visibleRows(viewer, 'collections', 'collections:read');
-  const rows = db
-    .selectFrom('collections')
-    .where('collections.id', 'in', [...new Set(ids)])
-    .$if(visible !== null, (qb) => qb.where(visible!));
-  if (selection === 'all') return (await rows.selectAll('collections').execute()) as unknown as Record<string, unknown>[];
-  return (await rows.select(selectedColumns('collections', { ...selection, owner: null })).execute()) as Record<string, unknown>[];
+  const distinct = [...new Set(ids)];
+  return (await collectionsWithIds.execute(
+    db,
+    { ids: distinct.length, access: readAccess(viewer, 'collections:read'), selection },
+    { ...numberedValues('id', distinct), team: viewer.teamId },
+  )) as Record<string, unknown>[];
 }
 
 export async function collectionsByIds(db: Db, viewer: Viewer, ids: readonly number[]): Promise<(Collection | null)[]> {

@@ -9,7 +9,7 @@ import { toPage, type Page, type PageWindow } from './pagination.js';
 import { numberedValues, QueryTemplate, type SlotOf } from './query-template.js';
 import { selectionKey, type RowSelection } from './read-plan.js';
 import { joinsOwner, namedColumns, OWNER_ALIAS, ownerOf, selectedColumns } from './row-selection.js';
-import { readAccess, visibleRows, visibleRowsOf, type ReadAccess } from './tenancy.js';
+import { readAccess, visibleRowsOf, type ReadAccess } from './tenancy.js';
 
 /**
  * Children pages for many parents in one statement: each parent's row joined with the children
@@ -167,30 +167,46 @@ export async function collectionsOfArtifacts(
   );
 }
 
-/** How many artifacts of each collection the viewer can see. */
-export async function countArtifactsOfCollections(db: Db, viewer: Viewer, collectionIds: readonly number[]): Promise<Map<number, number>> {
-  const visible = visibleRows(viewer, 'a', 'artifacts:read');
-  const rows = await db
+type CountsShape = { parents: number; access: ReadAccess };
+const countsKey = (shape: CountsShape) => `${shape.parents}:${shape.access}`;
+
+/** How many artifacts of each collection the viewer can see: the pages' own tenancy, grouped by collection. */
+const artifactCounts = new QueryTemplate(countsKey, (db, shape: CountsShape, slot) => {
+  const visible = visibleRowsOf(shape.access, 's', slot('team'));
+  return db
     .selectFrom('collection_artifacts as ca')
-    .innerJoin('artifacts as a', 'a.id', 'ca.artifact_id')
-    .where('ca.collection_id', 'in', [...new Set(collectionIds)])
+    .innerJoin('artifacts as s', 's.id', 'ca.artifact_id')
+    .where('ca.collection_id', 'in', parentSlots(shape.parents, slot))
     .$if(visible !== null, (qb) => qb.where(visible!))
     .select(['ca.collection_id as parent_id', (eb) => eb.fn.countAll<number | string>().as('count')])
-    .groupBy('ca.collection_id')
-    .execute();
+    .groupBy('ca.collection_id');
+});
+
+/** How many collections of each artifact the viewer can see, grouped by artifact. */
+const collectionCounts = new QueryTemplate(countsKey, (db, shape: CountsShape, slot) => {
+  const visible = visibleRowsOf(shape.access, 's', slot('team'));
+  return db
+    .selectFrom('collection_artifacts as ca')
+    .innerJoin('collections as s', 's.id', 'ca.collection_id')
+    .where('ca.artifact_id', 'in', parentSlots(shape.parents, slot))
+    .$if(visible !== null, (qb) => qb.where(visible!))
+    .select(['ca.artifact_id as parent_id', (eb) => eb.fn.countAll<number | string>().as('count')])
+    .groupBy('ca.artifact_id');
+});
+
+async function countChildren(db: Db, viewer: Viewer, children: 'artifacts' | 'collections', parentIds: readonly number[]): Promise<Map<number, number>> {
+  const access = readAccess(viewer, children === 'artifacts' ? 'artifacts:read' : 'collections:read');
+  const counts = children === 'artifacts' ? artifactCounts : collectionCounts;
+  const rows = await perParentStatements(parentIds, (ids) => counts.execute(db, { parents: ids.length, access }, { ...numberedValues('p', ids), team: viewer.teamId }));
   return new Map(rows.map((r) => [r.parent_id, Number(r.count)]));
 }
 
+/** How many artifacts of each collection the viewer can see. */
+export function countArtifactsOfCollections(db: Db, viewer: Viewer, collectionIds: readonly number[]): Promise<Map<number, number>> {
+  return countChildren(db, viewer, 'artifacts', collectionIds);
+}
+
 /** How many collections of each artifact the viewer can see. */
-export async function countCollectionsOfArtifacts(db: Db, viewer: Viewer, artifactIds: readonly number[]): Promise<Map<number, number>> {
-  const visible = visibleRows(viewer, 'c', 'collections:read');
-  const rows = await db
-    .selectFrom('collection_artifacts as ca')
-    .innerJoin('collections as c', 'c.id', 'ca.collection_id')
-    .where('ca.artifact_id', 'in', [...new Set(artifactIds)])
-    .$if(visible !== null, (qb) => qb.where(visible!))
-    .select(['ca.artifact_id as parent_id', (eb) => eb.fn.countAll<number | string>().as('count')])
-    .groupBy('ca.artifact_id')
-    .execute();
-  return new Map(rows.map((r) => [r.parent_id, Number(r.count)]));
+export function countCollectionsOfArtifacts(db: Db, viewer: Viewer, artifactIds: readonly number[]): Promise<Map<number, number>> {
+  return countChildren(db, viewer, 'collections', artifactIds);
 }
