@@ -50,15 +50,10 @@ function filteredArtifacts(db: Db, shape: ArtifactQueryShape, values: ArtifactQu
     .selectFrom('artifacts')
     .$if(visible !== null, (qb) => qb.where(visible!))
     .$if(shape.type, (qb) => qb.where('artifacts.type', '=', values.type!))
+    // The tag's rows found by their index (tag, artifact_id) and the artifacts looked up by id:
+    // an EXISTS probe per artifact scanned the whole table, four times the work at 1 in 10 tagged.
     .$if(shape.tag, (qb) =>
-      qb.where(({ exists, selectFrom }) =>
-        exists(
-          selectFrom('artifact_tags')
-            .select('artifact_tags.artifact_id')
-            .whereRef('artifact_tags.artifact_id', '=', 'artifacts.id')
-            .where('artifact_tags.tag', '=', values.tag!),
-        ),
-      ),
+      qb.where('artifacts.id', 'in', (eb) => eb.selectFrom('artifact_tags').select('artifact_tags.artifact_id').where('artifact_tags.tag', '=', values.tag!)),
     )
     .$if(shape.search, (qb) =>
       qb.where(
