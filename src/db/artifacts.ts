@@ -125,14 +125,18 @@ export interface CreateArtifactInput {
   visibility?: Visibility | null;
 }
 
-async function writeTags(db: Db, artifactId: number, tags: readonly string[]): Promise<void> {
-  await db.deleteFrom('artifact_tags').where('artifact_id', '=', artifactId).execute();
+async function insertTags(db: Db, artifactId: number, tags: readonly string[]): Promise<void> {
   if (tags.length > 0) {
     await db
       .insertInto('artifact_tags')
       .values(tags.map((tag) => ({ artifact_id: artifactId, tag })))
       .execute();
   }
+}
+
+async function writeTags(db: Db, artifactId: number, tags: readonly string[]): Promise<void> {
+  await db.deleteFrom('artifact_tags').where('artifact_id', '=', artifactId).execute();
+  await insertTags(db, artifactId, tags);
 }
 
 /** Inserts the artifact and its tags in `db`; call inside a transaction. */
@@ -156,7 +160,10 @@ export async function insertArtifact(db: Db, viewer: Viewer, input: CreateArtifa
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  if (tags.length > 0) await writeTags(db, row.id, tags);
+  // A new artifact has no tag rows to replace (no DELETE first, as updateArtifact needs): ids
+  // are never reused (AUTOINCREMENT, serial), and artifact_tags rows go with their artifact
+  // (ON DELETE CASCADE, foreign_keys on in SQLite).
+  await insertTags(db, row.id, tags);
   return toArtifact(row);
 }
 
