@@ -26,6 +26,7 @@ import { useAuthStatus } from './plugins/auth-status.js';
 import { useCsrfPrevention } from './plugins/csrf-prevention.js';
 import { useSqlExecution } from './plugins/sql-execution.js';
 import { useTrustedDocuments } from './plugins/trusted-documents.js';
+import { useValidationCache } from './plugins/validation-cache.js';
 import { useInputErrorCodes } from './plugins/input-error-codes.js';
 import { useNodeLimit } from './plugins/node-limit.js';
 import { useKnownOperationTypes } from './plugins/operation-types.js';
@@ -97,6 +98,8 @@ export function createServer({ config, database, authChain, logger, idp, directG
     cors: corsPolicy(config.corsOrigins),
     // No file uploads: a multipart body is a form a page on another site can post.
     multipart: false,
+    // Parsed documents are Yoga's to keep; validation results are useValidationCache's (last below).
+    parserAndValidationCache: { validationCache: false },
     context: async ({ request, req }) => {
       const address = req?.socket.remoteAddress ?? null;
       return createContext(database.db, await viewerOf(request, address), address, idp);
@@ -143,6 +146,8 @@ export function createServer({ config, database, authChain, logger, idp, directG
       useAuthStatus(),
       useKnownOperationTypes(),
       sqlPath.plugin,
+      // After every plugin with an onValidate hook (Armor, node-limit, input-error-codes).
+      useValidationCache(),
     ],
   });
 

@@ -103,6 +103,25 @@ describe('the node count (unit)', () => {
     expect(count('{ artifacts(first: 5) { edges { node { id } } } artifacts(first: 5) { edges { node { name } } } }')).toBe(5);
     expect(count('{ a: artifacts(first: 5) { edges { node { id } } } b: artifacts(first: 5) { edges { node { id } } } }')).toBe(10);
   });
+
+  it('gives one parsed document the same counts when they are remembered: per operationName, and never for an operation with variables', () => {
+    const document = parse('query A { artifacts(first: 4) { edges { node { id } } } } query B($n: Int = 2) { artifacts(first: $n) { edges { node { id } } } }');
+    for (let i = 0; i < 2; i++) {
+      expect(countNodes(schema, document, 'A', {})).toBe(4);
+      expect(countNodes(schema, document, 'B', {})).toBe(2);
+      expect(countNodes(schema, document, 'B', { n: 9 })).toBe(9);
+      expect(countNodes(schema, document, 'C', {})).toBe(0);
+      expect(countNodes(schema, document, '', {})).toBe(0);
+      // Two operations and no name: no operation to run.
+      expect(countNodes(schema, document, undefined, {})).toBe(0);
+    }
+    const single = parse('{ collections(first: 3) { edges { node { artifacts(first: 5) { edges { node { id } } } } } } }');
+    for (let i = 0; i < 2; i++) {
+      expect(countNodes(schema, single, undefined, {})).toBe(3 + 15);
+      expect(countNodes(schema, single, null, { ignored: 1 })).toBe(3 + 15);
+      expect(countNodes(schema, single, 'Named', {})).toBe(0);
+    }
+  });
 });
 
 describe('param depth (unit)', () => {

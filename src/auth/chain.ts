@@ -85,6 +85,7 @@ export async function createAuthChain(config: Config, db: Db, logger: Logger, op
   };
   const strategies = await strategiesFor(config, db, recorders, options);
 
+  const debugEnabled = () => logger.isLevelEnabled('debug');
   const reject = (strategy: string, reason: string, address: string | null) => {
     logger.debug({ strategy, outcome: 'rejected', reason }, 'auth decision');
     inBackground(audit(db, { event: 'auth.failure', outcome: 'failure', strategy, reason, address }));
@@ -95,12 +96,17 @@ export async function createAuthChain(config: Config, db: Db, logger: Logger, op
     async resolve(request, address) {
       try {
         for (const strategy of strategies) {
-          const viewer = await strategy.authenticate(request);
+          // A strategy that answers at once (no credential of its kind, a cached Viewer) is not awaited.
+          const answer = strategy.authenticate(request);
+          const viewer = answer instanceof Promise ? await answer : answer;
           if (viewer) {
-            logger.debug(
-              { strategy: strategy.name, outcome: 'accepted', role: viewer.role, teamId: viewer.teamId, scopes: [...viewer.scopes] },
-              'auth decision',
-            );
+            // The line's fields are only built when it is written (not at the default level).
+            if (debugEnabled()) {
+              logger.debug(
+                { strategy: strategy.name, outcome: 'accepted', role: viewer.role, teamId: viewer.teamId, scopes: [...viewer.scopes] },
+                'auth decision',
+              );
+            }
             return viewer;
           }
         }

@@ -56,34 +56,95 @@ function countLoader(load: (ids: number[]) => Promise<Map<number, number>>): Dat
   });
 }
 
-export function createLoaders(db: Db, viewer: Viewer | null) {
-  // Unauthenticated requests never reach a data resolver; the empty answers are defence in depth.
-  const as = <T>(fn: (v: Viewer) => T, empty: T): T => (viewer ? fn(viewer) : empty);
-  return {
-    user: new DataLoader<number, User | null>((ids) => usersByIds(db, ids)),
-    visibleUser: new DataLoader<number, User | null>((ids) =>
-      as((v) => visibleUsersByIds(db, v, ids), Promise.resolve(ids.map(() => null))),
-    ),
-    artifact: new DataLoader<number, Artifact | null>((ids) =>
-      as((v) => artifactsByIds(db, v, ids), Promise.resolve(ids.map(() => null))),
-    ),
-    collection: new DataLoader<number, Collection | null>((ids) =>
-      as((v) => collectionsByIds(db, v, ids), Promise.resolve(ids.map(() => null))),
-    ),
-    artifactsOfCollection: childPageLoader<Artifact>((ids, w) =>
-      as((v) => artifactsOfCollections(db, v, ids, w), Promise.resolve(new Map())),
-    ),
-    collectionsOfArtifact: childPageLoader<Collection>((ids, w) =>
-      as((v) => collectionsOfArtifacts(db, v, ids, w), Promise.resolve(new Map())),
-    ),
-    artifactCountOfCollection: countLoader((ids) => as((v) => countArtifactsOfCollections(db, v, ids), Promise.resolve(new Map()))),
-    collectionCountOfArtifact: countLoader((ids) => as((v) => countCollectionsOfArtifacts(db, v, ids), Promise.resolve(new Map()))),
-  };
+/**
+ * A request's loaders, each made the first time a resolver asks for it: most requests use one
+ * or two of them (W1's `me` none), and a DataLoader is several objects and closures to make.
+ */
+export class Loaders {
+  readonly #db: Db;
+  readonly #viewer: Viewer | null;
+  readonly #made: DataLoader<never, unknown, unknown>[] = [];
+  #user?: DataLoader<number, User | null>;
+  #visibleUser?: DataLoader<number, User | null>;
+  #artifact?: DataLoader<number, Artifact | null>;
+  #collection?: DataLoader<number, Collection | null>;
+  #artifactsOfCollection?: DataLoader<ChildPageKey, Page<Artifact>, string>;
+  #collectionsOfArtifact?: DataLoader<ChildPageKey, Page<Collection>, string>;
+  #artifactCountOfCollection?: DataLoader<number, number>;
+  #collectionCountOfArtifact?: DataLoader<number, number>;
+
+  constructor(db: Db, viewer: Viewer | null) {
+    this.#db = db;
+    this.#viewer = viewer;
+  }
+
+  /** Unauthenticated requests never reach a data resolver; the empty answers are defence in depth. */
+  #as<T>(fn: (v: Viewer) => T, empty: T): T {
+    return this.#viewer ? fn(this.#viewer) : empty;
+  }
+
+  #keep<L extends DataLoader<never, unknown, unknown>>(loader: L): L {
+    this.#made.push(loader);
+    return loader;
+  }
+
+  get user(): DataLoader<number, User | null> {
+    return (this.#user ??= this.#keep(new DataLoader<number, User | null>((ids) => usersByIds(this.#db, ids))));
+  }
+
+  get visibleUser(): DataLoader<number, User | null> {
+    return (this.#visibleUser ??= this.#keep(
+      new DataLoader<number, User | null>((ids) => this.#as((v) => visibleUsersByIds(this.#db, v, ids), Promise.resolve(ids.map(() => null)))),
+    ));
+  }
+
+  get artifact(): DataLoader<number, Artifact | null> {
+    return (this.#artifact ??= this.#keep(
+      new DataLoader<number, Artifact | null>((ids) => this.#as((v) => artifactsByIds(this.#db, v, ids), Promise.resolve(ids.map(() => null)))),
+    ));
+  }
+
+  get collection(): DataLoader<number, Collection | null> {
+    return (this.#collection ??= this.#keep(
+      new DataLoader<number, Collection | null>((ids) => this.#as((v) => collectionsByIds(this.#db, v, ids), Promise.resolve(ids.map(() => null)))),
+    ));
+  }
+
+  get artifactsOfCollection(): DataLoader<ChildPageKey, Page<Artifact>, string> {
+    return (this.#artifactsOfCollection ??= this.#keep(
+      childPageLoader<Artifact>((ids, w) => this.#as((v) => artifactsOfCollections(this.#db, v, ids, w), Promise.resolve(new Map()))),
+    ));
+  }
+
+  get collectionsOfArtifact(): DataLoader<ChildPageKey, Page<Collection>, string> {
+    return (this.#collectionsOfArtifact ??= this.#keep(
+      childPageLoader<Collection>((ids, w) => this.#as((v) => collectionsOfArtifacts(this.#db, v, ids, w), Promise.resolve(new Map()))),
+    ));
+  }
+
+  get artifactCountOfCollection(): DataLoader<number, number> {
+    return (this.#artifactCountOfCollection ??= this.#keep(
+      countLoader((ids) => this.#as((v) => countArtifactsOfCollections(this.#db, v, ids), Promise.resolve(new Map()))),
+    ));
+  }
+
+  get collectionCountOfArtifact(): DataLoader<number, number> {
+    return (this.#collectionCountOfArtifact ??= this.#keep(
+      countLoader((ids) => this.#as((v) => countCollectionsOfArtifacts(this.#db, v, ids), Promise.resolve(new Map()))),
+    ));
+  }
+
+  /** Forgets what every loader made so far has loaded (see forgetLoaded). */
+  clearAll(): void {
+    for (const loader of this.#made) loader.clearAll();
+  }
 }
 
-export type Loaders = ReturnType<typeof createLoaders>;
+export function createLoaders(db: Db, viewer: Viewer | null): Loaders {
+  return new Loaders(db, viewer);
+}
 
 /** Forgets everything loaded so far: a mutation's payload must show the state after the write. */
 export function forgetLoaded(loaders: Loaders): void {
-  for (const loader of Object.values(loaders)) loader.clearAll();
+  loaders.clearAll();
 }

@@ -160,15 +160,39 @@ export interface CreateArtifactInput {
   visibility?: Visibility | null;
 }
 
+/** The INSERT of n tags of one artifact, compiled once per count (createArtifact's hot path). */
+const tagsInsert = new QueryTemplate(String, (db, n: number, slot) =>
+  db.insertInto('artifact_tags').values(Array.from({ length: n }, (_, i) => ({ artifact_id: slot<number>('artifact'), tag: slot<string>(`tag${i}`) }))),
+);
+
+async function insertTags(db: Db, artifactId: number, tags: readonly string[]): Promise<void> {
+  if (tags.length > 0) await tagsInsert.execute(db, tags.length, { artifact: artifactId, ...numberedValues('tag', tags) });
+}
+
 async function writeTags(db: Db, artifactId: number, tags: readonly string[]): Promise<void> {
   await db.deleteFrom('artifact_tags').where('artifact_id', '=', artifactId).execute();
-  if (tags.length > 0) {
-    await db
-      .insertInto('artifact_tags')
-      .values(tags.map((tag) => ({ artifact_id: artifactId, tag })))
-      .execute();
-  }
+  await insertTags(db, artifactId, tags);
 }
+
+/** createArtifact's INSERT, compiled once (Kysely built and compiled it on every call). */
+const artifactInsert = new QueryTemplate(
+  () => 'insert',
+  (db, _shape: null, slot) =>
+    db
+      .insertInto('artifacts')
+      .values({
+        name: slot('name'),
+        type: slot('type'),
+        description: slot('description'),
+        tags: slot('tags'),
+        visibility: slot('visibility'),
+        team_id: slot('team'),
+        owner_id: slot('owner'),
+        created_at: slot('at'),
+        updated_at: slot('at'),
+      })
+      .returningAll(),
+);
 
 /** Inserts the artifact and its tags in `db`; call inside a transaction. */
 export async function insertArtifact(db: Db, viewer: Viewer, input: CreateArtifactInput): Promise<Artifact> {
@@ -176,22 +200,21 @@ export async function insertArtifact(db: Db, viewer: Viewer, input: CreateArtifa
   const description = validDescription(input.description);
   const tags = validTags(input.tags);
   const at = now();
-  const row = await db
-    .insertInto('artifacts')
-    .values({
-      name,
-      type: input.type,
-      description,
-      tags: JSON.stringify(tags),
-      visibility: input.visibility ?? 'TEAM',
-      team_id: viewer.teamId,
-      owner_id: viewer.userId,
-      created_at: at,
-      updated_at: at,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  if (tags.length > 0) await writeTags(db, row.id, tags);
+  const [row] = await artifactInsert.execute(db, null, {
+    name,
+    type: input.type,
+    description,
+    tags: JSON.stringify(tags),
+    visibility: input.visibility ?? 'TEAM',
+    team: viewer.teamId,
+    owner: viewer.userId,
+    at,
+  });
+  if (!row) throw new Error('the INSERT of an artifact returned no row');
+  // A new artifact has no tag rows to replace (no DELETE first, as updateArtifact needs): ids
+  // are never reused (AUTOINCREMENT, serial), and artifact_tags rows go with their artifact
+  // (ON DELETE CASCADE, foreign_keys on in SQLite).
+  await insertTags(db, row.id, tags);
   return toArtifact(row);
 }
 

@@ -28,9 +28,20 @@ export function numberedValues(prefix: string, items: readonly unknown[]): Recor
 /** Shapes kept per database; each query keys its shapes by a few small numbers and names. */
 const MAX_SHAPES = 1_000;
 
+/**
+ * What a compiled template is kept under: the database's adapter (SQLite and PostgreSQL compile to
+ * different SQL, and each Kysely instance has its own), so that a transaction, a new Kysely object
+ * over the same adapter and plugins every time, finds what its database compiled. An instance
+ * with plugins of its own (which change what is compiled) keeps its own.
+ */
+function compilerOf(db: Db): object {
+  const executor = db.getExecutor();
+  return executor.plugins.length === 0 ? executor.adapter : db;
+}
+
 export class QueryTemplate<Shape, Row> {
-  /** Per database, as SQLite and PostgreSQL compile to different SQL. */
-  private readonly compiled = new WeakMap<Db, Map<string, CompiledQuery<Row>>>();
+  /** Per database adapter (compilerOf). */
+  private readonly compiled = new WeakMap<object, Map<string, CompiledQuery<Row>>>();
 
   /**
    * `build` must give SQL that depends on the shape alone (and `keyOf` must tell every such
@@ -43,8 +54,9 @@ export class QueryTemplate<Shape, Row> {
 
   /** The query of `shape` with `values` in its slots. */
   compile(db: Db, shape: Shape, values: Readonly<Record<string, unknown>>): CompiledQuery<Row> {
-    let shapes = this.compiled.get(db);
-    if (!shapes) this.compiled.set(db, (shapes = new Map()));
+    const compiler = compilerOf(db);
+    let shapes = this.compiled.get(compiler);
+    if (!shapes) this.compiled.set(compiler, (shapes = new Map()));
     const key = this.keyOf(shape);
     let template = shapes.get(key);
     if (!template) {

@@ -93,21 +93,35 @@ export function isPlainGraphQLPost(req: IncomingMessage & { body?: unknown }, en
 
 type Yoga<TContext extends object> = YogaServerInstance<NodeServerContext, TContext>;
 
+/**
+ * What `answer` calls of Yoga, read once: the Yoga instance is a Proxy whose every property read
+ * makes a new bound or wrapping function.
+ */
+interface YogaCalls<TContext extends object> {
+  fetchAPI: Yoga<TContext>['fetchAPI'];
+  getResultForParams: Yoga<TContext>['getResultForParams'];
+  resultProcessHooks: readonly ResultProcessHook[];
+}
+
+/** Whether a hook's answer is to be waited for (Yoga's own test: anything with a `then`). */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value != null && typeof (value as { then?: unknown }).then === 'function';
+}
+
 async function answer<TContext extends object>(
-  yoga: Yoga<TContext>,
-  resultProcessHooks: readonly ResultProcessHook[],
+  { fetchAPI, getResultForParams, resultProcessHooks }: YogaCalls<TContext>,
   req: IncomingMessage,
   res: ServerResponse,
   params: GraphQLParams,
 ): Promise<void> {
-  const request = new yoga.fetchAPI.Request(`http://${req.headers.host}${req.url}`, {
+  const request = new fetchAPI.Request(`http://${req.headers.host}${req.url}`, {
     method: 'POST',
     headers: req.headers as Record<string, string>,
   });
   const serverContext: NodeServerContext = { req, res };
   let result: ExecutionResult;
   try {
-    result = (await yoga.getResultForParams({ params, request }, serverContext)) as ExecutionResult;
+    result = (await getResultForParams({ params, request }, serverContext)) as ExecutionResult;
   } catch (error) {
     // What Yoga's fetch layer does with an error an onParams hook threw on purpose: it is the answer.
     if (!(error instanceof GraphQLError) || error.originalError != null) throw error;
@@ -117,7 +131,7 @@ async function answer<TContext extends object>(
   let mediaType = '*/*';
   const acceptableMediaTypes: string[] = [];
   for (const hook of resultProcessHooks) {
-    await hook({
+    const done = hook({
       request,
       result,
       acceptableMediaTypes,
@@ -131,9 +145,10 @@ async function answer<TContext extends object>(
       },
       serverContext,
     });
+    if (isThenable(done)) await done;
   }
   if (!processor) throw new Error(`no result processor for Accept: ${req.headers.accept ?? ''}`);
-  const response = await processor(result, yoga.fetchAPI, mediaType);
+  const response = await processor(result, fetchAPI, mediaType);
   const body = await response.text();
   response.headers.forEach((value, key) => res.setHeader(key, value));
   res.writeHead(response.status).end(body);
@@ -154,13 +169,14 @@ export function withDirectGraphQLPost<TContext extends object>(yoga: Yoga<TConte
     logger.warn('this graphql-yoga has no getResultForParams or onResultProcessHooks: every request goes through its fetch layer');
     return { listener: yoga, answered: () => 0 };
   }
+  const calls: YogaCalls<TContext> = { fetchAPI: yoga.fetchAPI, getResultForParams: yoga.getResultForParams, resultProcessHooks };
   let answered = 0;
   const listener: RequestListener = (req, res) => {
     const body = (req as IncomingMessage & { body?: unknown }).body;
     const params = isPlainGraphQLPost(req, endpoint) ? graphqlParamsOf(body as Buffer) : null;
     if (!params) return yoga(req, res);
     answered++;
-    answer(yoga, resultProcessHooks, req, res, params).catch((error: unknown) => {
+    answer(calls, req, res, params).catch((error: unknown) => {
       logger.error({ err: error }, 'answering a GraphQL POST failed');
       if (res.headersSent) {
         res.destroy();

@@ -166,12 +166,34 @@ class Counter {
   }
 }
 
+/**
+ * Counts of operations that declare no variables, kept per schema, document and operationName:
+ * such a count reads nothing but the document (a `$name` in it without a declaration fails
+ * validation, and then nothing is counted), so it is the same on every request. Yoga's parser
+ * cache hands back the same DocumentNode for the same text, so a repeated query is counted once;
+ * the WeakMaps go with the documents the cache drops.
+ */
+const fixedCounts = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string | symbol, number | null>>>();
+/** The memo key of an absent operationName (null and undefined pick the one operation; '' names none). */
+const NO_NAME = Symbol('no operationName');
+
 /** How many nodes this operation of `document` can ask for with these variables; null when too large to count. */
 export function countNodes(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: unknown): number | null {
+  const name = operationName ?? NO_NAME;
+  const known = fixedCounts.get(schema)?.get(document)?.get(name);
+  if (known !== undefined) return known;
   const operation = getOperationAST(document, operationName);
   if (!operation) return 0; // no operation to run: execution refuses it
   const values = typeof variables === 'object' && variables !== null && !Array.isArray(variables) ? (variables as Record<string, unknown>) : {};
-  return new Counter(schema, document, operation, values).count(operation);
+  const count = new Counter(schema, document, operation, values).count(operation);
+  if (!operation.variableDefinitions?.length) {
+    let bySchema = fixedCounts.get(schema);
+    if (!bySchema) fixedCounts.set(schema, (bySchema = new WeakMap()));
+    let byDocument = bySchema.get(document);
+    if (!byDocument) bySchema.set(document, (byDocument = new Map()));
+    byDocument.set(name, count);
+  }
+  return count;
 }
 
 /** The errors this plugin reported, to tell them from the rest of a cached validation result. */

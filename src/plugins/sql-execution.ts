@@ -440,6 +440,26 @@ function planKey(operationName: string | null | undefined, variables: unknown, v
   return JSON.stringify([operationName ?? null, variables ?? null, who]);
 }
 
+/** The root fields the planner reads; one of any other name means the resolvers answer, whoever asks. */
+const PLANNED_ROOT_FIELDS = new Set(['__typename', ...Object.keys(CONNECTIONS).filter((c) => c.startsWith('Query.')).map((c) => c.slice('Query.'.length)), ...Object.keys(LOOKUPS), 'node']);
+
+/** Per document and operation name: false when a root field (written plainly) is not one the planner reads. */
+const plannable = new WeakMap<DocumentNode, Map<string, boolean>>();
+
+/** A check by names alone, made once per document, so a `me` query never pays for a plan key. */
+function mayPlan(document: DocumentNode, operationName: string | null | undefined): boolean {
+  let byName = plannable.get(document);
+  if (!byName) plannable.set(document, (byName = new Map()));
+  const name = operationName ?? '';
+  let may = byName.get(name);
+  if (may === undefined) {
+    const operation = getOperationAST(document, operationName);
+    may = operation != null && operation.operation === 'query' && operation.selectionSet.selections.every((s) => s.kind !== Kind.FIELD || PLANNED_ROOT_FIELDS.has(s.name.value));
+    if (byName.size < MAX_PLANS_PER_DOCUMENT) byName.set(name, may);
+  }
+  return may;
+}
+
 /** planResponse, remembered. */
 function cachedPlan(
   schema: GraphQLSchema,
@@ -448,6 +468,7 @@ function cachedPlan(
   variables: Readonly<Record<string, unknown>> | null | undefined,
   viewer: Viewer | null,
 ): ResponsePlan | null {
+  if (!mayPlan(document, operationName)) return null;
   const key = planKey(operationName, variables, viewer);
   if (key.length > MAX_PLAN_KEY_LENGTH) return planResponse(schema, document, operationName, variables, viewer);
   let plans = plansByDocument.get(document);

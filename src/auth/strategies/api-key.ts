@@ -36,49 +36,54 @@ export function apiKeyStrategy(db: Db, staticKey: StaticApiKeyConfig | null, las
   const isStaticKey = staticKey ? constantTimeMatcher(staticKey.key) : () => false;
   return {
     name: NAME,
-    authenticate: async (request) => {
+    // Without the header it answers at once: the chain asks it on every request.
+    authenticate: (request) => {
       const presented = request.headers.get('x-api-key');
       if (presented === null) return null;
-      const secret = presented.trim();
-      if (staticViewer && isStaticKey(secret)) return staticViewer;
-      if (!ISSUED_KEY_SHAPE.test(secret)) throw new CredentialRejected(NAME, 'Invalid API key.');
-      const found = await findApiKeyBySecret(db, secret);
-      if (!found) throw new CredentialRejected(NAME, 'Invalid API key.');
-      const { key, creator } = found;
-      if (key.revokedAt !== null) throw new CredentialRejected(NAME, 'This API key has been revoked.');
-      if (key.expiresAt !== null && Date.parse(key.expiresAt) <= Date.now()) {
-        throw new CredentialRejected(NAME, 'This API key has expired.');
-      }
-      if (!mintedBySecretsStillConfigured(key.mintedBy, configured)) {
-        throw new CredentialRejected(
-          NAME,
-          'This API key was minted with a configured secret (Enterprise PAT or static API key) that has since been changed or removed; it no longer works.',
-        );
-      }
-      if (key.userId !== null && creator === null) throw new CredentialRejected(NAME, 'Invalid API key.');
-      const user = creator ? toUser(creator) : null;
-      // A key acts in the team it was issued in; if its creator is now in another team, the
-      // creator's current role says nothing about that team, so the key is refused.
-      if (user && user.teamId !== key.teamId) {
-        throw new CredentialRejected(NAME, "This API key was issued in a team its creator is no longer acting in.");
-      }
-      const role = user ? user.role : key.creatorRole;
-      // A key minted in zero-auth mode acts as LOCAL_ADMIN (every team); no identity is that
-      // once auth is on. Handing team local to a team (sign-up adoption, adopt-local-team) makes
-      // it a key of that team.
-      if (role === 'LOCAL_ADMIN') {
-        throw new CredentialRejected(NAME, 'This API key was made in zero-auth mode; hand team local to a team first (skillmeat-admin adopt-local-team).');
-      }
-      const held = new Set(ROLE_SCOPES[role]);
-      lastUsed.touch(key.id);
-      return makeViewer({
-        role,
-        scopes: key.scopes.filter((s) => held.has(s)),
-        teamId: key.teamId,
-        authMethod: 'API_KEY',
-        userId: user?.id ?? null,
-        mintedBy: key.mintedBy,
-      });
+      return issuedKeyViewer(presented);
     },
   };
+
+  async function issuedKeyViewer(presented: string) {
+    const secret = presented.trim();
+    if (staticViewer && isStaticKey(secret)) return staticViewer;
+    if (!ISSUED_KEY_SHAPE.test(secret)) throw new CredentialRejected(NAME, 'Invalid API key.');
+    const found = await findApiKeyBySecret(db, secret);
+    if (!found) throw new CredentialRejected(NAME, 'Invalid API key.');
+    const { key, creator } = found;
+    if (key.revokedAt !== null) throw new CredentialRejected(NAME, 'This API key has been revoked.');
+    if (key.expiresAt !== null && Date.parse(key.expiresAt) <= Date.now()) {
+      throw new CredentialRejected(NAME, 'This API key has expired.');
+    }
+    if (!mintedBySecretsStillConfigured(key.mintedBy, configured)) {
+      throw new CredentialRejected(
+        NAME,
+        'This API key was minted with a configured secret (Enterprise PAT or static API key) that has since been changed or removed; it no longer works.',
+      );
+    }
+    if (key.userId !== null && creator === null) throw new CredentialRejected(NAME, 'Invalid API key.');
+    const user = creator ? toUser(creator) : null;
+    // A key acts in the team it was issued in; if its creator is now in another team, the
+    // creator's current role says nothing about that team, so the key is refused.
+    if (user && user.teamId !== key.teamId) {
+      throw new CredentialRejected(NAME, "This API key was issued in a team its creator is no longer acting in.");
+    }
+    const role = user ? user.role : key.creatorRole;
+    // A key minted in zero-auth mode acts as LOCAL_ADMIN (every team); no identity is that
+    // once auth is on. Handing team local to a team (sign-up adoption, adopt-local-team) makes
+    // it a key of that team.
+    if (role === 'LOCAL_ADMIN') {
+      throw new CredentialRejected(NAME, 'This API key was made in zero-auth mode; hand team local to a team first (skillmeat-admin adopt-local-team).');
+    }
+    const held = new Set(ROLE_SCOPES[role]);
+    lastUsed.touch(key.id);
+    return makeViewer({
+      role,
+      scopes: key.scopes.filter((s) => held.has(s)),
+      teamId: key.teamId,
+      authMethod: 'API_KEY',
+      userId: user?.id ?? null,
+      mintedBy: key.mintedBy,
+    });
+  }
 }

@@ -93,41 +93,44 @@ export function jwtStrategy(verification: JwtVerification, clockSkewSeconds: num
   const cache = new ViewerCache(cacheMs);
   return {
     name: NAME,
-    authenticate: async (request) => {
+    // A cached Viewer (or no JWT) is answered at once; only a verification is awaited.
+    authenticate: (request) => {
       const token = bearerToken(request);
       if (token === null || !JWS_SHAPE.test(token)) return null;
       const key = ViewerCache.keyOf(bearerDigest(request)!);
-      const cached = cache.get(key);
-      if (cached) return cached;
-      let payload;
-      try {
-        ({ payload } = await jwtVerify(token, verification.getKey, {
-          algorithms: ALLOWED_ALGORITHMS,
-          issuer: verification.issuer(),
-          ...(verification.audience ? { audience: verification.audience } : {}),
-          clockTolerance: clockSkewSeconds,
-          requiredClaims: ['exp', 'sub'],
-        }));
-      } catch (error) {
-        throw new CredentialRejected(NAME, reasonFor(error));
-      }
-      // jose checks iat's type but not that it is in the past.
-      if (payload.iat !== undefined && payload.iat > Date.now() / 1000 + clockSkewSeconds) {
-        throw new CredentialRejected(NAME, 'The token was issued in the future ("iat"); check the issuer\'s clock.');
-      }
-      const { user, sessionId } = await verification.userFromToken(payload);
-      const viewer = makeViewer({
-        role: user.role,
-        scopes: ROLE_SCOPES[user.role],
-        teamId: user.teamId,
-        authMethod: 'JWT',
-        userId: user.id,
-        sessionId,
-      });
-      cache.set(key, viewer, (payload.exp ?? 0) * 1000);
-      return viewer;
+      return cache.get(key) ?? verifiedViewer(token, key);
     },
   };
+
+  async function verifiedViewer(token: string, key: string) {
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, verification.getKey, {
+        algorithms: ALLOWED_ALGORITHMS,
+        issuer: verification.issuer(),
+        ...(verification.audience ? { audience: verification.audience } : {}),
+        clockTolerance: clockSkewSeconds,
+        requiredClaims: ['exp', 'sub'],
+      }));
+    } catch (error) {
+      throw new CredentialRejected(NAME, reasonFor(error));
+    }
+    // jose checks iat's type but not that it is in the past.
+    if (payload.iat !== undefined && payload.iat > Date.now() / 1000 + clockSkewSeconds) {
+      throw new CredentialRejected(NAME, 'The token was issued in the future ("iat"); check the issuer\'s clock.');
+    }
+    const { user, sessionId } = await verification.userFromToken(payload);
+    const viewer = makeViewer({
+      role: user.role,
+      scopes: ROLE_SCOPES[user.role],
+      teamId: user.teamId,
+      authMethod: 'JWT',
+      userId: user.id,
+      sessionId,
+    });
+    cache.set(key, viewer, (payload.exp ?? 0) * 1000);
+    return viewer;
+  }
 }
 
 export function clerkVerification(db: Db, clerk: ClerkConfig, jwks?: JwksOptions): JwtVerification {

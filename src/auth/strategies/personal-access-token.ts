@@ -16,27 +16,32 @@ const SHAPE = new RegExp(`^${PAT_KIND}_[A-Za-z0-9_-]{43}$`);
 export function personalAccessTokenStrategy(db: Db, lastUsed: LastUsedRecorder): AuthStrategy {
   return {
     name: NAME,
-    authenticate: async (request) => {
+    // A request without a token of this kind is answered at once: the chain asks on every request.
+    authenticate: (request) => {
       const token = bearerToken(request);
       if (token === null || !token.startsWith(`${PAT_KIND}_`)) return null;
-      if (!SHAPE.test(token)) throw new CredentialRejected(NAME, 'Invalid personal access token.');
-      const pat = await findPersonalAccessToken(db, token);
-      if (!pat) throw new CredentialRejected(NAME, 'Invalid personal access token.');
-      if (pat.revokedAt !== null) throw new CredentialRejected(NAME, 'This personal access token has been revoked.');
-      if (pat.expiresAt !== null && Date.parse(pat.expiresAt) <= Date.now()) {
-        throw new CredentialRejected(NAME, 'This personal access token has expired.');
-      }
-      const owner = await userById(db, pat.userId);
-      if (!owner) throw new CredentialRejected(NAME, 'Invalid personal access token.');
-      const held = new Set(ROLE_SCOPES[owner.role]);
-      lastUsed.touch(pat.id);
-      return makeViewer({
-        role: owner.role,
-        scopes: pat.scopes.filter((s) => held.has(s)),
-        teamId: owner.teamId,
-        authMethod: 'PERSONAL_ACCESS_TOKEN',
-        userId: owner.id,
-      });
+      return tokenViewer(token);
     },
   };
+
+  async function tokenViewer(token: string) {
+    if (!SHAPE.test(token)) throw new CredentialRejected(NAME, 'Invalid personal access token.');
+    const pat = await findPersonalAccessToken(db, token);
+    if (!pat) throw new CredentialRejected(NAME, 'Invalid personal access token.');
+    if (pat.revokedAt !== null) throw new CredentialRejected(NAME, 'This personal access token has been revoked.');
+    if (pat.expiresAt !== null && Date.parse(pat.expiresAt) <= Date.now()) {
+      throw new CredentialRejected(NAME, 'This personal access token has expired.');
+    }
+    const owner = await userById(db, pat.userId);
+    if (!owner) throw new CredentialRejected(NAME, 'Invalid personal access token.');
+    const held = new Set(ROLE_SCOPES[owner.role]);
+    lastUsed.touch(pat.id);
+    return makeViewer({
+      role: owner.role,
+      scopes: pat.scopes.filter((s) => held.has(s)),
+      teamId: owner.teamId,
+      authMethod: 'PERSONAL_ACCESS_TOKEN',
+      userId: owner.id,
+    });
+  }
 }
