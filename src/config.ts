@@ -4,7 +4,7 @@
  * one clear line and exit.
  */
 import { isIP } from 'node:net';
-import { isScope, type Scope } from './auth/scopes.js';
+import { isScope, type Scope } from './vocabulary/scopes.js';
 import { ManifestError, readManifest, type TrustedDocuments } from './persisted-documents.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

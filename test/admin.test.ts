@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ROLE_SCOPES, ROLES, SCOPES } from '../src/auth/scopes.js';
+import { ROLE_SCOPES, ROLES, SCOPES } from '../src/vocabulary/scopes.js';
 import { createDatabase } from '../src/db/database.js';
 import { FlowLogOutDocument, MigCreateArtifactDocument, MigLogInDocument, MigMeDocument, MigSignUpDocument } from './operations/generated/graphql.js';
 import { closedPort, hasStackTrace, killCliProcesses, REPO_ROOT, runAdmin, type CliResult } from './support/cli.js';
@@ -89,7 +89,7 @@ describe.each(DIALECTS)('skillmeat-admin ($dialect)', ({ dialect, skip }) => {
     expectClean(after);
   });
 
-  it.skipIf(skip)('list-roles prints the scope table of src/auth/scopes.ts', async () => {
+  it.skipIf(skip)('list-roles prints the scope table of src/vocabulary/scopes.ts', async () => {
     const result = await admin(['list-roles', '--json']);
     expect(result.code).toBe(0);
     expect(json(result)).toEqual({ roles: ROLES.map((role) => ({ role, scopes: [...ROLE_SCOPES[role]] })), scopes: [...SCOPES] });

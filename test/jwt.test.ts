@@ -17,7 +17,7 @@ import { startTestServer, type TestServer } from './support/server.js';
 const ENTERPRISE_SECRET = 'enterprise-secret-for-jwt-tests-0123456789';
 const AUDIENCE = 'https://api.skillmeat.test';
 
-// The role → scopes oracle, from contract.graphql's header (not from src/auth/scopes.ts).
+// The role → scopes oracle, from contract.graphql's header (not from src/vocabulary/scopes.ts).
 const READ = ['artifacts:read', 'collections:read'];
 const MEMBER = [...READ, 'artifacts:write', 'collections:write'];
 const TEAM_ADMIN = [...MEMBER, 'artifacts:delete', 'admin:users'];

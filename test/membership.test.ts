@@ -5,7 +5,7 @@
  * statement takes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeViewer } from '../src/auth/viewer.js';
+import { makeViewer } from '../src/vocabulary/viewer.js';
 import type { Database } from '../src/db/database.js';
 import { artifactsOfCollections, collectionsOfArtifacts } from '../src/db/membership.js';
 import { createTestDatabase, DIALECTS, openMigrated, type TestDatabase } from './support/databases.js';

@@ -10,8 +10,8 @@ import { readContract } from '../scripts/contract-copy.js';
 import { deny } from 'graphql-shield';
 import { passesForCaller, requirementFor, ROOT_PERMISSIONS, TYPE_PERMISSIONS, type Requirement } from '../src/auth/permission-table.js';
 import { ruleOf, type ShieldRule } from '../src/auth/rules.js';
-import { ROLES } from '../src/auth/scopes.js';
-import { makeViewer, type Viewer } from '../src/auth/viewer.js';
+import { ROLES } from '../src/vocabulary/scopes.js';
+import { makeViewer, type Viewer } from '../src/vocabulary/viewer.js';
 import { schema } from '../src/schema/index.js';
 import * as ops from './operations/generated/graphql.js';
 import { claimsFor, startFakeOidc, type FakeOidc } from './support/fake-oidc.js';
@@ -21,7 +21,7 @@ import { startTestServer, type TestServer } from './support/server.js';
 const ENTERPRISE_SECRET = 'enterprise-secret-for-tests-0123456789';
 const gid = (type: string, id: number) => Buffer.from(`${type}:${id}`).toString('base64');
 
-// From contract.graphql's header, not from src/auth/scopes.ts.
+// From contract.graphql's header, not from src/vocabulary/scopes.ts.
 const READ = ['artifacts:read', 'collections:read'];
 const MEMBER = [...READ, 'artifacts:write', 'collections:write'];
 const TEAM_ADMIN = [...MEMBER, 'artifacts:delete', 'admin:users'];

@@ -4,7 +4,7 @@
  * statement), a slot left without a value is an error, and each database keeps its own SQL.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeViewer } from '../src/auth/viewer.js';
+import { makeViewer } from '../src/vocabulary/viewer.js';
 import { listArtifacts } from '../src/db/artifacts.js';
 import type { Database } from '../src/db/database.js';
 import { QueryTemplate } from '../src/db/query-template.js';

@@ -5,7 +5,7 @@
  */
 import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeViewer } from '../src/auth/viewer.js';
+import { makeViewer } from '../src/vocabulary/viewer.js';
 import { listArtifacts } from '../src/db/artifacts.js';
 import { createDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';

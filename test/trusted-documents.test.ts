@@ -15,7 +15,7 @@ import { print, type DocumentNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AuthChain } from '../src/auth/chain.js';
 import { requestViewer } from '../src/auth/request-viewer.js';
-import { makeViewer } from '../src/auth/viewer.js';
+import { makeViewer } from '../src/vocabulary/viewer.js';
 import { CliLogOutDocument, CliPersonalAccessTokensDocument, CliViewerDocument } from '../src/cli/operations/generated/graphql.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import * as ops from './operations/generated/graphql.js';

@@ -8,10 +8,10 @@ import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type JWTPayload
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { User } from '../src/db/model.js';
 import { jwtStrategy, type JwtVerification } from '../src/auth/strategies/jwt.js';
-import type { Role } from '../src/auth/scopes.js';
+import type { Role } from '../src/vocabulary/scopes.js';
 import { CredentialRejected } from '../src/auth/strategy.js';
 import { identitiesChanged, ViewerCache } from '../src/auth/viewer-cache.js';
-import type { Viewer } from '../src/auth/viewer.js';
+import type { Viewer } from '../src/vocabulary/viewer.js';
 
 const ISSUER = 'https://issuer.viewer-cache.test';
 let privateKey: CryptoKey;

@@ -8,7 +8,7 @@ import { parseDatabaseUrl } from '../../src/config.js';
 import { createContext, type Context } from '../../src/context/context.js';
 import { createDatabase, type Database } from '../../src/db/database.js';
 import { upsertUser } from '../../src/db/users.js';
-import { LOCAL_SUBJECT, LOCAL_TEAM, makeViewer, type Viewer } from '../../src/auth/viewer.js';
+import { LOCAL_SUBJECT, LOCAL_TEAM, makeViewer, type Viewer } from '../../src/vocabulary/viewer.js';
 
 export interface PeerSetup {
   port: number;

@@ -20,7 +20,7 @@ import { clerkVerification, jwtStrategy, type JwksOptions, type JwtVerification 
 import { personalAccessTokenStrategy } from './strategies/personal-access-token.js';
 import { zeroAuthStrategy } from './strategies/zero-auth.js';
 import { CredentialRejected, type AuthStrategy } from './strategy.js';
-import type { Viewer } from './viewer.js';
+import type { Viewer } from '../vocabulary/viewer.js';
 
 export interface AuthChain {
   /** The Viewer, or null for a request with no credential when auth is enabled. Throws UNAUTHENTICATED. */

@@ -4,7 +4,7 @@
  */
 import type { JWTPayload } from 'jose';
 import type { UserIdentity } from '../db/users.js';
-import type { Role } from './scopes.js';
+import type { Role } from '../vocabulary/scopes.js';
 
 const MAX_CLAIM_LENGTH = 255;
 

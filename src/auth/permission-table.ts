@@ -6,8 +6,8 @@
  * same entries. Tenancy is enforced again in the data functions, so a field this table allows
  * never widens what a caller can see.
  */
-import type { Scope } from './scopes.js';
-import { hasScope, type Viewer } from './viewer.js';
+import type { Scope } from '../vocabulary/scopes.js';
+import { hasScope, type Viewer } from '../vocabulary/viewer.js';
 
 /** What a field asks of the caller. */
 export type Requirement =

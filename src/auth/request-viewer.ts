@@ -4,7 +4,7 @@
  * context, and the context factory share the one answer, rejection (a 401) included.
  */
 import type { AuthChain } from './chain.js';
-import type { Viewer } from './viewer.js';
+import type { Viewer } from '../vocabulary/viewer.js';
 
 export type RequestViewer = (request: Request, address: string | null) => Promise<Viewer | null>;
 

@@ -9,8 +9,8 @@ import type { Context } from '../context/context.js';
 import type { User } from '../db/model.js';
 import { forbidden, unauthenticated } from '../errors.js';
 import type { Requirement } from './permission-table.js';
-import type { Scope } from './scopes.js';
-import { hasScope as viewerHasScope, seesEveryTeam } from './viewer.js';
+import type { Scope } from '../vocabulary/scopes.js';
+import { hasScope as viewerHasScope, seesEveryTeam } from '../vocabulary/viewer.js';
 
 /** Any shield rule: a rule, or a logic rule made with and(). */
 export type ShieldRule = ReturnType<ReturnType<typeof rule>> extends infer R ? R | ReturnType<typeof and> : never;

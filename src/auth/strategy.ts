@@ -5,7 +5,7 @@
  * through to a weaker strategy.
  */
 import { sha256 } from '../secrets.js';
-import type { Viewer } from './viewer.js';
+import type { Viewer } from '../vocabulary/viewer.js';
 
 export interface AuthStrategy {
   /** Names the strategy in logs and the audit log: api-key, enterprise-pat, jwt, zero-auth. */

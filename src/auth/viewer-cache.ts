@@ -4,7 +4,7 @@
  * a second costs one verification and one user lookup, not one per request. Safe to be stale
  * for seconds (SPEC, "Scale"); a role change in this process empties it at once.
  */
-import type { Viewer } from './viewer.js';
+import type { Viewer } from '../vocabulary/viewer.js';
 
 let epoch = 0;
 

@@ -1,6 +1,5 @@
 /** The per-request Context every resolver receives: who is calling, the database, the loaders. */
-import type { LocalIdentityProvider } from '../auth/local/identity-provider.js';
-import type { Viewer } from '../auth/viewer.js';
+import type { Viewer } from '../vocabulary/viewer.js';
 import type { Db } from '../db/database.js';
 import { unauthenticated } from '../errors.js';
 import { createLoaders, type Loaders } from './loaders.js';
@@ -14,13 +13,16 @@ export interface Context {
   readonly address: string | null;
   /** Root fields the permission rules denied (all denied → HTTP 403). */
   readonly deniedRootFields: Set<string>;
-  /** The local identity provider; null unless auth is enabled with provider local. */
-  readonly idp: LocalIdentityProvider | null;
+  /**
+   * The local identity provider; null unless auth is enabled with provider local. An object here,
+   * so the context does not depend on auth: identityProviderOf (src/auth/local/identity-provider.ts) reads it.
+   */
+  readonly idp: object | null;
   /** Set by signUp/logIn: the user this request just signed in, who may read their own profile. */
   signedInUserId: number | null;
 }
 
-export function createContext(db: Db, viewer: Viewer | null, address: string | null, idp: LocalIdentityProvider | null = null): Context {
+export function createContext(db: Db, viewer: Viewer | null, address: string | null, idp: object | null = null): Context {
   return { viewer, db, loaders: createLoaders(db, viewer), address, deniedRootFields: new Set(), idp, signedInUserId: null };
 }
 

@@ -4,7 +4,7 @@
  * batching never bypasses tenancy.
  */
 import DataLoader from 'dataloader';
-import type { Viewer } from '../auth/viewer.js';
+import type { Viewer } from '../vocabulary/viewer.js';
 import { artifactsByIds } from '../db/artifacts.js';
 import { collectionsByIds } from '../db/collections.js';
 import type { Db } from '../db/database.js';

@@ -1,9 +1,8 @@
-/** Local accounts: email + password hash, tied to a users row. */
+/** Local accounts' rows: email and password hash, tied to a users row (the passwords themselves: src/auth/local/accounts.ts). */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { burnVerification, checkPasswordPolicy, hashPassword, normaliseEmail, verifyPassword } from '../auth/local/passwords.js';
-import type { Role } from '../auth/scopes.js';
-import { LOCAL_TEAM } from '../auth/viewer.js';
-import { badInput, unauthenticated } from '../errors.js';
+import type { Role } from '../vocabulary/scopes.js';
+import { LOCAL_TEAM } from '../vocabulary/viewer.js';
+import { badInput } from '../errors.js';
 import { adoptLocalKeys, holdsData, localTeamContents } from './adoption.js';
 import { type Db } from './database.js';
 import { now } from '../datetime.js';
@@ -20,19 +19,18 @@ export interface CreatedAccount {
 }
 
 /**
- * Creates an account. The first account becomes TEAM_ADMIN (claimed atomically through a unique
- * settings row, so two racing sign-ups cannot both win): of team `local` when that team holds
- * what was made in zero-auth mode (it adopts it, with its API keys: src/db/adoption.ts), of a new
- * team otherwise. Later ones are VIEWER of no team until an admin changes them.
+ * Stores a new account (`email` normalised, the password already hashed: src/auth/local/accounts.ts).
+ * The first account becomes TEAM_ADMIN (claimed atomically through a unique settings row, so two
+ * racing sign-ups cannot both win): of team `local` when that team holds what was made in
+ * zero-auth mode (it adopts it, with its API keys: src/db/adoption.ts), of a new team otherwise.
+ * Later ones are VIEWER of no team until an admin changes them.
  */
-export async function createAccount(db: Db, input: { email: string; password: string; name?: string | null }): Promise<CreatedAccount> {
-  const email = normaliseEmail(input.email);
-  checkPasswordPolicy(input.password, email);
+export async function insertAccount(db: Db, input: { email: string; passwordHash: string; name?: string | null }): Promise<CreatedAccount> {
+  const { email, passwordHash } = input;
   const name = input.name == null || input.name.trim() === '' ? null : validName(input.name);
-  const passwordHash = await hashPassword(input.password);
   const taken = () => badInput('An account with this email already exists; log in instead.', 'email');
   try {
-    return await insertAccount(db, email, name, passwordHash, taken);
+    return await insertFirstOrLater(db, email, name, passwordHash, taken);
   } catch (error) {
     // A sign-up racing this one for the same address (in any Unicode form) won the unique
     // (email_key, email_duplicate) index: the same answer as when it had finished first.
@@ -46,7 +44,7 @@ function isUniqueViolation(error: unknown): boolean {
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
-async function insertAccount(db: Db, email: string, name: string | null, passwordHash: string, taken: () => Error): Promise<CreatedAccount> {
+async function insertFirstOrLater(db: Db, email: string, name: string | null, passwordHash: string, taken: () => Error): Promise<CreatedAccount> {
   return db.transaction().execute(async (trx) => {
     if (await trx.selectFrom('accounts').select('user_id').where('email_key', '=', email).executeTakeFirst()) throw taken();
     const at = now();
@@ -80,18 +78,17 @@ async function insertAccount(db: Db, email: string, name: string | null, passwor
 }
 
 /**
- * An account made by the operator (`skillmeat-admin create-user`) with the role and team given.
- * It also claims the bootstrap row when no account has yet, so a later sign-up does not become
- * an admin of a team of its own: the operator has chosen who the admins are.
+ * Stores an account made by the operator (`skillmeat-admin create-user`) with the role and team
+ * given (the password already hashed). It also claims the bootstrap row when no account has yet,
+ * so a later sign-up does not become an admin of a team of its own: the operator has chosen who
+ * the admins are.
  */
-export async function createAccountAs(
+export async function insertAccountAs(
   db: Db,
-  input: { email: string; password: string; role: Role; teamId: string | null; name?: string | null },
+  input: { email: string; passwordHash: string; role: Role; teamId: string | null; name?: string | null },
 ): Promise<User> {
-  const email = normaliseEmail(input.email);
-  checkPasswordPolicy(input.password, email);
+  const { email, passwordHash } = input;
   const name = input.name == null || input.name.trim() === '' ? null : validName(input.name);
-  const passwordHash = await hashPassword(input.password);
   return db.transaction().execute(async (trx) => {
     const taken = await trx.selectFrom('accounts').select('user_id').where('email_key', '=', email).executeTakeFirst();
     if (taken) throw badInput('An account with this email already exists.', 'email');
@@ -114,36 +111,25 @@ export async function createAccountAs(
   });
 }
 
-const BAD_LOGIN = 'Invalid email or password.';
-
-/** The user whose email and password these are; the same error, and about the same time, otherwise. */
-export async function authenticateAccount(db: Db, emailInput: string, password: string): Promise<User> {
-  let email: string;
-  try {
-    email = normaliseEmail(emailInput);
-  } catch {
-    await burnVerification(password);
-    throw unauthenticated(BAD_LOGIN);
-  }
-  // One row, or a few look-alikes migration 0006 found: the one stored exactly as typed (under
-  // the old rule, trimmed and lower-cased), else the one that holds the address.
+/**
+ * The account stored under `emailKey` (a normalised address) and its password hash, or null:
+ * one row, or a few look-alikes migration 0006 found, of which the one stored exactly as typed
+ * (under the old rule, trimmed and lower-cased) wins, else the one that holds the address.
+ */
+export async function accountForLogin(db: Db, emailKey: string, typed: string): Promise<{ user: User; passwordHash: string } | null> {
   const rows = await db
     .selectFrom('accounts')
     .innerJoin('users', 'users.id', 'accounts.user_id')
     .selectAll('users')
     .select(['accounts.password_hash', 'accounts.email as stored_email', 'accounts.email_duplicate'])
-    .where('accounts.email_key', '=', email)
+    .where('accounts.email_key', '=', emailKey)
     .orderBy('accounts.email_duplicate')
     .execute();
-  const typed = emailInput.trim().toLowerCase();
-  const found = rows.find((candidate) => candidate.stored_email === typed) ?? rows[0];
-  if (!found) {
-    await burnVerification(password);
-    throw unauthenticated(BAD_LOGIN);
-  }
+  const asTyped = typed.trim().toLowerCase();
+  const found = rows.find((candidate) => candidate.stored_email === asTyped) ?? rows[0];
+  if (!found) return null;
   const { password_hash, stored_email: _stored, email_duplicate: _duplicate, ...user } = found;
-  if (!(await verifyPassword(password, password_hash))) throw unauthenticated(BAD_LOGIN);
-  return toUser(user);
+  return { user: toUser(user), passwordHash: password_hash };
 }
 
 export interface LocalAccount {
@@ -160,22 +146,9 @@ export async function localAccount(db: Db, userId: number): Promise<LocalAccount
   return { userId: row.user_id, email: row.email, passwordHash: row.password_hash };
 }
 
-/** The password policy for a new password (nothing secret is checked here). */
-export function checkNewPassword(account: LocalAccount, current: string, next: string): void {
-  checkPasswordPolicy(next, account.email, 'newPassword');
-  if (current === next) throw badInput('The new password must differ from the current one.', 'newPassword');
-}
-
-export async function checkCurrentPassword(account: LocalAccount, current: string): Promise<void> {
-  if (!(await verifyPassword(current, account.passwordHash))) throw badInput('The current password is wrong.', 'currentPassword');
-}
-
-export async function setAccountPassword(db: Db, userId: number, next: string): Promise<void> {
-  await db
-    .updateTable('accounts')
-    .set({ password_hash: await hashPassword(next), password_changed_at: now() })
-    .where('user_id', '=', userId)
-    .execute();
+/** Stores a new password hash (hashed by src/auth/local/accounts.ts). */
+export async function setPasswordHash(db: Db, userId: number, passwordHash: string): Promise<void> {
+  await db.updateTable('accounts').set({ password_hash: passwordHash, password_changed_at: now() }).where('user_id', '=', userId).execute();
 }
 
 export interface LookAlikeGroup {

@@ -11,7 +11,7 @@
  * keys of the new team with at most TEAM_ADMIN's scopes, owned by the adopting account (sign-up)
  * or by nobody (the admin command).
  */
-import { LOCAL_SUBJECT, LOCAL_TEAM } from '../auth/viewer.js';
+import { LOCAL_SUBJECT, LOCAL_TEAM } from '../vocabulary/viewer.js';
 import { type Db } from './database.js';
 import { now } from '../datetime.js';
 

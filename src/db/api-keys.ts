@@ -1,7 +1,7 @@
 /** Issued API keys: stored as SHA-256 hashes with a visible prefix; found by prefix, compared in constant time. */
-import { isScope, type Role, type Scope } from '../auth/scopes.js';
+import { isScope, type Role, type Scope } from '../vocabulary/scopes.js';
 import { constantTimeEqual, issueSecret, prefixOf, sha256Hex } from '../secrets.js';
-import { hasScope, seesEveryTeam, type Viewer } from '../auth/viewer.js';
+import { hasScope, seesEveryTeam, type Viewer } from '../vocabulary/viewer.js';
 import { badInput, forbidden, notFound } from '../errors.js';
 import { type ApiKeyRow, type Db, type UserRow } from './database.js';
 import { now } from '../datetime.js';

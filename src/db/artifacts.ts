@@ -1,6 +1,6 @@
 /** Artifact queries. Each takes the Viewer, so tenancy is part of every read and write. */
 import { sql } from 'kysely';
-import type { Viewer } from '../auth/viewer.js';
+import type { Viewer } from '../vocabulary/viewer.js';
 import { forbidden, notFound } from '../errors.js';
 import { type ArtifactRow, type Db } from './database.js';
 import { now } from '../datetime.js';

@@ -1,5 +1,5 @@
 /** Collection queries and membership. Each takes the Viewer, so tenancy is part of every call. */
-import type { Viewer } from '../auth/viewer.js';
+import type { Viewer } from '../vocabulary/viewer.js';
 import { forbidden, notFound } from '../errors.js';
 import { type CollectionRow, type Db } from './database.js';
 import { now } from '../datetime.js';

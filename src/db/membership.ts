@@ -2,7 +2,7 @@
  * The nested connections Collection.artifacts and Artifact.collections, loaded for many parents
  * in one statement each, with tenancy applied to the children as to any other read.
  */
-import type { Viewer } from '../auth/viewer.js';
+import type { Viewer } from '../vocabulary/viewer.js';
 import type { ArtifactRow, CollectionRow, Db } from './database.js';
 import { toArtifact, toCollection, type Artifact, type Collection } from './model.js';
 import { toPage, type Page, type PageWindow } from './pagination.js';

@@ -1,6 +1,6 @@
 /** The registry's records as the rest of the server sees them, and the row → record mappers. */
 import type { ArtifactRow, CollectionRow, UserRow } from './database.js';
-import type { Role } from '../auth/scopes.js';
+import type { Role } from '../vocabulary/scopes.js';
 
 export const ARTIFACT_TYPES = ['SKILL', 'COMMAND', 'AGENT', 'MCP', 'HOOK'] as const;
 export type ArtifactType = (typeof ARTIFACT_TYPES)[number];

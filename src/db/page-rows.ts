@@ -12,7 +12,7 @@
  * passed through when JSON.stringify of its parsed value gives it back.
  * test/sql-execution.test.ts compares its answers with the resolvers', byte for byte.
  */
-import type { Viewer } from '../auth/viewer.js';
+import type { Viewer } from '../vocabulary/viewer.js';
 import { encodeGlobalId } from '../ids.js';
 import { artifactPageRows, artifactRowsByIds, countArtifacts } from './artifacts.js';
 import { collectionPageRows, collectionRowsByIds, countCollections } from './collections.js';

@@ -1,7 +1,7 @@
 /** Personal access tokens: a user's own scoped Bearer tokens, stored hashed, found by prefix. */
-import type { Scope } from '../auth/scopes.js';
+import type { Scope } from '../vocabulary/scopes.js';
 import { constantTimeEqual, issueSecret, prefixOf, sha256Hex } from '../secrets.js';
-import type { Viewer } from '../auth/viewer.js';
+import type { Viewer } from '../vocabulary/viewer.js';
 import { forbidden, notFound } from '../errors.js';
 import { futureExpiry, grantableScopes } from './api-keys.js';
 import { type Db, type PersonalAccessTokenRow } from './database.js';

@@ -3,8 +3,8 @@
  * changes team resources goes through these, so no resolver can forget them.
  */
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
-import type { Scope } from '../auth/scopes.js';
-import { hasScope, seesEveryTeam, type Viewer } from '../auth/viewer.js';
+import type { Scope } from '../vocabulary/scopes.js';
+import { hasScope, seesEveryTeam, type Viewer } from '../vocabulary/viewer.js';
 
 /**
  * The predicate on `table` (a name or alias with `visibility` and `team_id` columns) that keeps

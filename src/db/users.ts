@@ -1,7 +1,7 @@
 /** User queries. Listing is scoped to the viewer's team unless it sees every team. */
 import { sql } from 'kysely';
-import { seesEveryTeam, type Viewer } from '../auth/viewer.js';
-import { ROLE_RANK, type Role } from '../auth/scopes.js';
+import { seesEveryTeam, type Viewer } from '../vocabulary/viewer.js';
+import { ROLE_RANK, type Role } from '../vocabulary/scopes.js';
 import { badInput, forbidden, notFound } from '../errors.js';
 import { type Db } from './database.js';
 import { now } from '../datetime.js';

@@ -56,7 +56,7 @@ import {
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { passesForCaller, requirementFor } from '../auth/permission-table.js';
-import type { Viewer } from '../auth/viewer.js';
+import type { Viewer } from '../vocabulary/viewer.js';
 import type { Context } from '../context/context.js';
 import { checkArtifactFilter } from '../db/artifacts.js';
 import type { ArtifactFilter } from '../db/model.js';

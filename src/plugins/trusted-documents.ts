@@ -26,7 +26,7 @@
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import type { GraphQLParams, Plugin } from 'graphql-yoga';
 import type { RequestViewer } from '../auth/request-viewer.js';
-import type { Role } from '../auth/scopes.js';
+import type { Role } from '../vocabulary/scopes.js';
 import { badInput, persistedQueryNotFound, persistedQueryOnly, unauthenticated } from '../errors.js';
 import { documentKey, keyOfText, readManifest, type TrustedDocuments } from '../persisted-documents.js';
 import type { NodeServerContext } from '../http/node-server-context.js';

@@ -1,18 +1,20 @@
 /** Accounts and sessions of the local identity provider: signUp, logIn, logOut, changePassword. */
 import { revokeFamily, revokeOtherSessions, familyOf, startSession, type Session } from '../auth/local/sessions.js';
-import type { LocalIdentityProvider } from '../auth/local/identity-provider.js';
+import { identityProviderOf, type LocalIdentityProvider } from '../auth/local/identity-provider.js';
 import { underLoginLimits } from '../auth/local/password-attempts.js';
 import { emailLimitKey } from '../auth/local/passwords.js';
 import { type Context, viewerOf } from '../context/context.js';
-import { authenticateAccount, checkCurrentPassword, checkNewPassword, createAccount, localAccount, setAccountPassword } from '../db/accounts.js';
+import { authenticateAccount, checkCurrentPassword, checkNewPassword, createAccount, setAccountPassword } from '../auth/local/accounts.js';
+import { localAccount } from '../db/accounts.js';
 import { audit } from '../db/audit.js';
 import { errorCode, forbidden } from '../errors.js';
 import { builder } from './builder.js';
 import { UserRef } from './refs.js';
 
 function localIdp(ctx: Context): LocalIdentityProvider {
-  if (!ctx.idp) throw forbidden('This server does not run the local identity provider (SKILLMEAT_AUTH_PROVIDER=local with auth enabled).');
-  return ctx.idp;
+  const idp = identityProviderOf(ctx);
+  if (!idp) throw forbidden('This server does not run the local identity provider (SKILLMEAT_AUTH_PROVIDER=local with auth enabled).');
+  return idp;
 }
 
 const SessionRef = builder.objectRef<Session>('Session').implement({

@@ -1,6 +1,6 @@
 /** The contract's enums, built from the same constant lists the server checks against. */
-import { AUTH_METHODS } from '../auth/viewer.js';
-import { ROLES } from '../auth/scopes.js';
+import { AUTH_METHODS } from '../vocabulary/viewer.js';
+import { ROLES } from '../vocabulary/scopes.js';
 import { ARTIFACT_TYPES, VISIBILITIES } from '../db/model.js';
 import { builder } from './builder.js';
 

@@ -1,5 +1,5 @@
 /** Viewer and `me`: the identity the auth strategy chain resolved for this request. */
-import type { Viewer } from '../auth/viewer.js';
+import type { Viewer } from '../vocabulary/viewer.js';
 import { viewerOf } from '../context/context.js';
 import { builder } from './builder.js';
 import { AuthMethodEnum, RoleEnum } from './enums.js';

@@ -17,3 +17,8 @@ export async function createLocalIdentityProvider(
   await keys.ensureKey();
   return { keys, issuer: options.issuer, limits: RateLimits.create(database.raw), signupEnabled: options.signupEnabled };
 }
+
+/** The request's local identity provider (Context.idp), or null when the server runs none. */
+export function identityProviderOf(context: { readonly idp: object | null }): LocalIdentityProvider | null {
+  return context.idp instanceof LocalIdentityProvider ? context.idp : null;
+}

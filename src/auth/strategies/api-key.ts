@@ -8,10 +8,10 @@ import type { Db } from '../../db/database.js';
 import { toUser } from '../../db/model.js';
 import type { LastUsedRecorder } from '../last-used.js';
 import { mintedBySecretsStillConfigured, mintingFingerprint } from '../minting-secrets.js';
-import { ROLE_SCOPES } from '../scopes.js';
+import { ROLE_SCOPES } from '../../vocabulary/scopes.js';
 import { constantTimeMatcher } from '../../secrets.js';
 import { CredentialRejected, type AuthStrategy } from '../strategy.js';
-import { makeViewer } from '../viewer.js';
+import { makeViewer } from '../../vocabulary/viewer.js';
 
 const NAME = 'api-key';
 const ISSUED_KEY_SHAPE = new RegExp(`^${API_KEY_KIND}_[A-Za-z0-9_-]{43}$`);

@@ -2,7 +2,7 @@
 import { mintingFingerprint } from '../minting-secrets.js';
 import { constantTimeDigestMatcher } from '../../secrets.js';
 import { bearerDigest, type AuthStrategy } from '../strategy.js';
-import { makeViewer } from '../viewer.js';
+import { makeViewer } from '../../vocabulary/viewer.js';
 
 export function enterprisePatStrategy(secret: string): AuthStrategy {
   const matches = constantTimeDigestMatcher(secret);

@@ -11,11 +11,11 @@ import type { Db } from '../../db/database.js';
 import type { User } from '../../db/model.js';
 import { syncUserFromClaims } from '../../db/users.js';
 import { identityFromClaims } from '../claims.js';
-import { ROLE_SCOPES } from '../scopes.js';
+import { ROLE_SCOPES } from '../../vocabulary/scopes.js';
 import { bearerDigest, bearerToken, CredentialRejected, type AuthStrategy } from '../strategy.js';
 export { NAME as JWT_STRATEGY_NAME };
 import { ViewerCache } from '../viewer-cache.js';
-import { makeViewer } from '../viewer.js';
+import { makeViewer } from '../../vocabulary/viewer.js';
 
 const NAME = 'jwt';
 export const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];

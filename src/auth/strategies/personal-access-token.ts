@@ -6,9 +6,9 @@ import type { Db } from '../../db/database.js';
 import { findPersonalAccessToken, PAT_KIND } from '../../db/personal-access-tokens.js';
 import { userById } from '../../db/accounts.js';
 import type { LastUsedRecorder } from '../last-used.js';
-import { ROLE_SCOPES } from '../scopes.js';
+import { ROLE_SCOPES } from '../../vocabulary/scopes.js';
 import { bearerToken, CredentialRejected, type AuthStrategy } from '../strategy.js';
-import { makeViewer } from '../viewer.js';
+import { makeViewer } from '../../vocabulary/viewer.js';
 
 const NAME = 'personal-access-token';
 const SHAPE = new RegExp(`^${PAT_KIND}_[A-Za-z0-9_-]{43}$`);

@@ -2,7 +2,7 @@
 import type { Db } from '../../db/database.js';
 import { upsertUser } from '../../db/users.js';
 import type { AuthStrategy } from '../strategy.js';
-import { LOCAL_SUBJECT, LOCAL_TEAM, makeViewer } from '../viewer.js';
+import { LOCAL_SUBJECT, LOCAL_TEAM, makeViewer } from '../../vocabulary/viewer.js';
 
 /** Ensures the local user exists (it owns what is created in zero-auth mode) and returns the strategy. */
 export async function zeroAuthStrategy(db: Db): Promise<AuthStrategy> {
