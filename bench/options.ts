@@ -139,7 +139,7 @@ export function parseOptions(argv: readonly string[], env: Readonly<Record<strin
     // Quick is a smoke run for CI: one short round after a short warm-up.
     timings: quick
       ? { warmupSeconds: 1, durationSeconds: 3, rounds: 1, connections: 32, floorSeconds: 1 }
-      : { warmupSeconds: 3, durationSeconds: 6, rounds: 3, connections: 32, floorSeconds: 3 },
+      : { warmupSeconds: 2, durationSeconds: 5, rounds: 3, connections: 32, floorSeconds: 2 },
     command: ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' '),
   };
 }

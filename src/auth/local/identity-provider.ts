@@ -15,10 +15,16 @@ export async function createLocalIdentityProvider(
 ): Promise<LocalIdentityProvider> {
   const keys = new LocalSigningKeys(database.db);
   await keys.ensureKey();
-  return { keys, issuer: options.issuer, limits: RateLimits.create(database.raw), signupEnabled: options.signupEnabled };
+  const idp: LocalIdentityProvider = { keys, issuer: options.issuer, limits: RateLimits.create(database.raw), signupEnabled: options.signupEnabled };
+  made.add(idp);
+  return idp;
 }
+
+/** Every provider createLocalIdentityProvider made: what identityProviderOf recognises. */
+const made = new WeakSet<object>();
 
 /** The request's local identity provider (Context.idp), or null when the server runs none. */
 export function identityProviderOf(context: { readonly idp: object | null }): LocalIdentityProvider | null {
-  return context.idp instanceof LocalIdentityProvider ? context.idp : null;
+  const idp = context.idp;
+  return idp !== null && made.has(idp) ? (idp as LocalIdentityProvider) : null;
 }
