@@ -11,6 +11,10 @@
  * calls the same function: encodeGlobalId for ids, encodeCursor for cursors. A tag list is
  * passed through when JSON.stringify of its parsed value gives it back.
  * test/sql-execution.test.ts compares its answers with the resolvers', byte for byte.
+ *
+ * Kysely's JSON helpers (jsonArrayFrom, jsonObjectFrom) are not used: they build the JSON in SQL,
+ * which PostgreSQL writes with other spacing and escapes than JSON.stringify, so the bytes would
+ * differ from the resolvers' (docs/performance.md).
  */
 import type { Viewer } from '../vocabulary/viewer.js';
 import { encodeGlobalId } from '../ids.js';

@@ -277,10 +277,10 @@ class Planner {
     if (returned !== type && !(isAbstractType(returned) && this.schema.isSubType(returned, type))) cannotAnswer(`${name} does not return ${rowType}`);
     const index = this.reserve();
     const columns: Columns = { own: new Set(['id']), owner: null };
-    const plan: LookupPlan = { kind: 'lookup', index, parent: null, source, id: decoded.id, node: this.row(type, rowType, nodes, index, columns), selection: { columns: [], owner: null } };
-    const done: LookupPlan = { ...plan, selection: selectionOf(this.withRowNeeds(rowType, columns)) };
-    this.fetches[index] = done;
-    return done;
+    const row = this.row(type, rowType, nodes, index, columns);
+    const plan: LookupPlan = { kind: 'lookup', index, parent: null, source, id: decoded.id, node: row, selection: selectionOf(this.withRowNeeds(rowType, columns)) };
+    this.fetches[index] = plan;
+    return plan;
   }
 
   /** Columns every fetched row of `rowType` is read for, asked or not: toArtifact parses each artifact's tags. */
