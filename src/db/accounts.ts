@@ -5,7 +5,7 @@ import { LOCAL_TEAM } from '../vocabulary/viewer.js';
 import { badInput } from '../errors.js';
 import { adoptLocalKeys, holdsData, localTeamContents } from './adoption.js';
 import { type Db } from './database.js';
-import { now } from '../datetime.js';
+import { now, type Timestamp } from '../datetime.js';
 import { toUser, type User } from './model.js';
 import { validName } from './validate.js';
 
@@ -55,26 +55,31 @@ async function insertFirstOrLater(db: Db, email: string, name: string | null, pa
       .executeTakeFirst();
     const first = Number(claimed.numInsertedOrUpdatedRows ?? 0) > 0;
     const adopts = first && holdsData(await localTeamContents(trx));
-    const user = await trx
-      .insertInto('users')
-      .values({
-        subject: `local:${randomUUID()}`,
-        email,
-        name,
-        role: first ? 'TEAM_ADMIN' : 'VIEWER',
-        team_id: adopts ? LOCAL_TEAM : first ? `team_${randomBytes(6).toString('hex')}` : null,
-        created_at: at,
-        updated_at: at,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await trx
-      .insertInto('accounts')
-      .values({ user_id: user.id, email, email_key: email, password_hash: passwordHash, created_at: at, password_changed_at: at })
-      .execute();
+    const role = first ? 'TEAM_ADMIN' : 'VIEWER';
+    const teamId = adopts ? LOCAL_TEAM : first ? `team_${randomBytes(6).toString('hex')}` : null;
+    const user = await insertUserWithAccount(trx, { email, name, passwordHash, role, teamId }, at);
     if (adopts) await adoptLocalKeys(trx, user.id);
     return { user: toUser(user), adoptedTeam: adopts ? LOCAL_TEAM : null };
   });
+}
+
+/** The users row of a local account (subject local:<uuid>) and its accounts row; call inside a transaction. */
+async function insertUserWithAccount(
+  trx: Db,
+  account: { email: string; name: string | null; passwordHash: string; role: Role; teamId: string | null },
+  at: Timestamp,
+) {
+  const { email, passwordHash } = account;
+  const user = await trx
+    .insertInto('users')
+    .values({ subject: `local:${randomUUID()}`, email, name: account.name, role: account.role, team_id: account.teamId, created_at: at, updated_at: at })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto('accounts')
+    .values({ user_id: user.id, email, email_key: email, password_hash: passwordHash, created_at: at, password_changed_at: at })
+    .execute();
+  return user;
 }
 
 /**
@@ -98,16 +103,7 @@ export async function insertAccountAs(
       .values({ key: BOOTSTRAP_KEY, value: email, updated_at: at })
       .onConflict((oc) => oc.column('key').doNothing())
       .execute();
-    const user = await trx
-      .insertInto('users')
-      .values({ subject: `local:${randomUUID()}`, email, name, role: input.role, team_id: input.teamId, created_at: at, updated_at: at })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await trx
-      .insertInto('accounts')
-      .values({ user_id: user.id, email, email_key: email, password_hash: passwordHash, created_at: at, password_changed_at: at })
-      .execute();
-    return toUser(user);
+    return toUser(await insertUserWithAccount(trx, { email, name, passwordHash, role: input.role, teamId: input.teamId }, at));
   });
 }
 

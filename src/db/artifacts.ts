@@ -5,10 +5,11 @@ import { forbidden, notFound } from '../errors.js';
 import { type ArtifactRow, type Db } from './database.js';
 import { now } from '../datetime.js';
 import { toArtifact, type Artifact, type ArtifactFilter, type ArtifactType, type Visibility } from './model.js';
-import { toPage, type Page, type PageWindow } from './pagination.js';
+import { inPageWindow, toPage, windowValues, type Page, type PageWindow } from './pagination.js';
+import { recordsByIds } from './lookups.js';
 import { numberedValues, QueryTemplate } from './query-template.js';
 import { selectionKey, type RowSelection } from './read-plan.js';
-import { joinsOwner, namedColumns, OWNER_ALIAS, ownerOf, selectedColumns } from './row-selection.js';
+import { selectingRow } from './row-selection.js';
 import { canReadRow, canWriteRow, readAccess, visibleRowsOf, type ReadAccess } from './tenancy.js';
 import { containsPattern, noNul, validDescription, validName, validSearch, validTags } from './validate.js';
 
@@ -62,20 +63,13 @@ function filteredArtifacts(db: Db, shape: ArtifactQueryShape, values: ArtifactQu
     );
 }
 
-/** The one page query of the artifacts list: tenancy, filters, `id > after`, id order, limit + 1. */
+/** The one page query of the artifacts list: tenancy, filters, and the page window. */
 const artifactPage = new QueryTemplate(
   (shape: ArtifactQueryShape & { after: boolean; selection: RowSelection }) =>
     `${shape.access}:${shape.type}:${shape.tag}:${shape.search}:${shape.after}:${selectionKey(shape.selection)}`,
   (db, shape, slot) => {
-    const { selection } = shape;
-    const page = filteredArtifacts(db, shape, { team: slot('team'), type: slot('type'), tag: slot('tag'), pattern: slot('pattern') })
-      .$if(shape.after, (qb) => qb.where('artifacts.id', '>', slot<number>('after')))
-      .orderBy('artifacts.id')
-      .limit(slot<number>('limit'));
-    if (selection === 'all') return page.selectAll('artifacts');
-    return page
-      .$if(joinsOwner(selection), (qb) => qb.leftJoin(`users as ${OWNER_ALIAS}`, (join) => join.on(ownerOf('artifacts'))))
-      .select(selectedColumns('artifacts', selection));
+    const rows = filteredArtifacts(db, shape, { team: slot('team'), type: slot('type'), tag: slot('tag'), pattern: slot('pattern') });
+    return selectingRow(inPageWindow(rows, 'artifacts.id', shape.after, slot), 'artifacts', 'artifacts', shape.selection);
   },
 );
 
@@ -85,7 +79,7 @@ export async function artifactPageRows(db: Db, viewer: Viewer, window: PageWindo
   return (await artifactPage.execute(
     db,
     { ...shape, after: window.afterId !== null, selection },
-    { ...values, after: window.afterId, limit: window.limit + 1 },
+    { ...values, ...windowValues(window) },
   )) as Record<string, unknown>[];
 }
 
@@ -109,36 +103,9 @@ export async function countArtifacts(db: Db, viewer: Viewer, filter: ArtifactFil
   return Number(row?.count ?? 0);
 }
 
-/** The rows with these ids that the viewer may read (any order), with the columns `selection` names. */
-const artifactsWithIds = new QueryTemplate(
-  (shape: { ids: number; access: ReadAccess; selection: RowSelection }) => `${shape.ids}:${shape.access}:${selectionKey(shape.selection)}`,
-  (db, shape, slot) => {
-    const visible = visibleRowsOf(shape.access, 'artifacts', slot('team'));
-    const selection = namedColumns(shape.selection, 'artifacts');
-    return db
-      .selectFrom('artifacts')
-      .where('artifacts.id', 'in', Array.from({ length: shape.ids }, (_, i) => slot<number>(`id${i}`)))
-      .$if(visible !== null, (qb) => qb.where(visible!))
-      .$if(joinsOwner(selection), (qb) => qb.leftJoin(`users as ${OWNER_ALIAS}`, (join) => join.on(ownerOf('artifacts'))))
-      .select(selectedColumns('artifacts', selection));
-  },
-);
-
-export async function artifactRowsByIds(db: Db, viewer: Viewer, ids: readonly number[], selection: RowSelection): Promise<Record<string, unknown>[]> {
-  if (ids.length === 0) return [];
-  const distinct = [...new Set(ids)];
-  return (await artifactsWithIds.execute(
-    db,
-    { ids: distinct.length, access: readAccess(viewer, 'artifacts:read'), selection },
-    { ...numberedValues('id', distinct), team: viewer.teamId },
-  )) as Record<string, unknown>[];
-}
-
 /** The artifacts with these ids that the viewer may read, in the order asked; null for the rest. */
-export async function artifactsByIds(db: Db, viewer: Viewer, ids: readonly number[]): Promise<(Artifact | null)[]> {
-  const rows = (await artifactRowsByIds(db, viewer, ids, 'all')) as unknown as ArtifactRow[];
-  const byId = new Map(rows.map((r) => [r.id, toArtifact(r)]));
-  return ids.map((id) => byId.get(id) ?? null);
+export function artifactsByIds(db: Db, viewer: Viewer, ids: readonly number[]): Promise<(Artifact | null)[]> {
+  return recordsByIds(db, viewer, 'artifacts', ids, toArtifact);
 }
 
 /**

@@ -4,26 +4,21 @@ import { forbidden, notFound } from '../errors.js';
 import { type CollectionRow, type Db } from './database.js';
 import { now } from '../datetime.js';
 import { toCollection, type Collection, type Visibility } from './model.js';
-import { toPage, type Page, type PageWindow } from './pagination.js';
-import { numberedValues, QueryTemplate } from './query-template.js';
+import { inPageWindow, toPage, windowValues, type Page, type PageWindow } from './pagination.js';
+import { recordsByIds } from './lookups.js';
+import { QueryTemplate } from './query-template.js';
 import { selectionKey, type RowSelection } from './read-plan.js';
-import { namedColumns, selectedColumns } from './row-selection.js';
+import { selectingRow } from './row-selection.js';
 import { canReadRow, canWriteRow, readAccess, visibleRowsOf, type ReadAccess } from './tenancy.js';
 import { validDescription, validName } from './validate.js';
 
-/** The one page query of the collections list: tenancy, `id > after`, id order, limit + 1. */
+/** The one page query of the collections list: tenancy and the page window. */
 const collectionPage = new QueryTemplate(
   (shape: { access: ReadAccess; after: boolean; selection: RowSelection }) => `${shape.access}:${shape.after}:${selectionKey(shape.selection)}`,
   (db, shape, slot) => {
     const visible = visibleRowsOf(shape.access, 'collections', slot('team'));
-    const page = db
-      .selectFrom('collections')
-      .$if(visible !== null, (qb) => qb.where(visible!))
-      .$if(shape.after, (qb) => qb.where('collections.id', '>', slot<number>('after')))
-      .orderBy('collections.id')
-      .limit(slot<number>('limit'));
-    // Collections have no owner field: a selection's owner columns are never asked for here.
-    return shape.selection === 'all' ? page.selectAll('collections') : page.select(selectedColumns('collections', { ...shape.selection, owner: null }));
+    const rows = db.selectFrom('collections').$if(visible !== null, (qb) => qb.where(visible!));
+    return selectingRow(inPageWindow(rows, 'collections.id', shape.after, slot), 'collections', 'collections', shape.selection);
   },
 );
 
@@ -32,7 +27,7 @@ export async function collectionPageRows(db: Db, viewer: Viewer, window: PageWin
   return (await collectionPage.execute(
     db,
     { access: readAccess(viewer, 'collections:read'), after: window.afterId !== null, selection },
-    { team: viewer.teamId, after: window.afterId, limit: window.limit + 1 },
+    { team: viewer.teamId, ...windowValues(window) },
   )) as Record<string, unknown>[];
 }
 
@@ -57,33 +52,9 @@ export async function countCollections(db: Db, viewer: Viewer): Promise<number> 
   return Number(row?.count ?? 0);
 }
 
-/** The rows with these ids that the viewer may read (any order), with the columns `selection` names. */
-const collectionsWithIds = new QueryTemplate(
-  (shape: { ids: number; access: ReadAccess; selection: RowSelection }) => `${shape.ids}:${shape.access}:${selectionKey(shape.selection)}`,
-  (db, shape, slot) => {
-    const visible = visibleRowsOf(shape.access, 'collections', slot('team'));
-    return db
-      .selectFrom('collections')
-      .where('collections.id', 'in', Array.from({ length: shape.ids }, (_, i) => slot<number>(`id${i}`)))
-      .$if(visible !== null, (qb) => qb.where(visible!))
-      .select(selectedColumns('collections', { ...namedColumns(shape.selection, 'collections'), owner: null }));
-  },
-);
-
-export async function collectionRowsByIds(db: Db, viewer: Viewer, ids: readonly number[], selection: RowSelection): Promise<Record<string, unknown>[]> {
-  if (ids.length === 0) return [];
-  const distinct = [...new Set(ids)];
-  return (await collectionsWithIds.execute(
-    db,
-    { ids: distinct.length, access: readAccess(viewer, 'collections:read'), selection },
-    { ...numberedValues('id', distinct), team: viewer.teamId },
-  )) as Record<string, unknown>[];
-}
-
-export async function collectionsByIds(db: Db, viewer: Viewer, ids: readonly number[]): Promise<(Collection | null)[]> {
-  const rows = (await collectionRowsByIds(db, viewer, ids, 'all')) as unknown as CollectionRow[];
-  const byId = new Map(rows.map((r) => [r.id, toCollection(r)]));
-  return ids.map((id) => byId.get(id) ?? null);
+/** The collections with these ids that the viewer may read, in the order asked; null for the rest. */
+export function collectionsByIds(db: Db, viewer: Viewer, ids: readonly number[]): Promise<(Collection | null)[]> {
+  return recordsByIds(db, viewer, 'collections', ids, toCollection);
 }
 
 /** NOT_FOUND when `viewer` cannot read the collection, FORBIDDEN when it can read but not write it. */

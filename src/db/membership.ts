@@ -2,14 +2,14 @@
  * The nested connections Collection.artifacts and Artifact.collections, loaded for many parents
  * in one statement each, with tenancy applied to the children as to any other read.
  */
-import { PostgresAdapter, type Compilable, type ExpressionBuilder } from 'kysely';
+import { PostgresAdapter, sql, type Compilable, type SqlBool } from 'kysely';
 import type { Viewer } from '../vocabulary/viewer.js';
-import type { ArtifactRow, CollectionRow, Db, Tables } from './database.js';
+import type { ArtifactRow, CollectionRow, Db } from './database.js';
 import { toArtifact, toCollection, type Artifact, type Collection } from './model.js';
-import { toPage, type Page, type PageWindow } from './pagination.js';
+import { inPageWindow, toPage, windowValues, type Page, type PageWindow } from './pagination.js';
 import { numberedValues, QueryTemplate, type SlotOf } from './query-template.js';
 import { selectionKey, type RowSelection } from './read-plan.js';
-import { joinsOwner, namedColumns, OWNER_ALIAS, ownerOf, selectedColumns } from './row-selection.js';
+import { LISTED, selectingRow, type Listed } from './row-selection.js';
 import { readAccess, visibleRowsOf, type ReadAccess } from './tenancy.js';
 
 /**
@@ -45,22 +45,44 @@ async function perParentStatements<R>(parentIds: readonly number[], run: (ids: n
   return rows;
 }
 
+/**
+ * One side of membership: the parents' table, the children's, and the collection_artifacts
+ * columns that name each. Both nested connections are one query of this, run one way or the other.
+ */
+interface Side {
+  readonly parents: Listed;
+  readonly children: Listed;
+  readonly parentKey: 'collection_id' | 'artifact_id';
+  readonly childKey: 'collection_id' | 'artifact_id';
+}
+
+const ARTIFACTS_OF_COLLECTIONS: Side = { parents: 'collections', children: 'artifacts', parentKey: 'collection_id', childKey: 'artifact_id' };
+const COLLECTIONS_OF_ARTIFACTS: Side = { parents: 'artifacts', children: 'collections', parentKey: 'artifact_id', childKey: 'collection_id' };
+
 /** What the SQL of a statement of nested pages depends on; the rest are slot values. */
 interface PagesShape {
+  side: Side;
   parents: number;
   access: ReadAccess;
   after: boolean;
   selection: RowSelection;
 }
 
-const pagesKey = (shape: PagesShape) => `${shape.parents}:${shape.access}:${shape.after}:${selectionKey(shape.selection)}`;
-
-/** The slot values of a statement of nested pages: parent ids p0…, the viewer's team, the window. */
-function pagesValues(parentIds: readonly number[], viewer: Viewer, window: PageWindow): Record<string, unknown> {
-  return { ...numberedValues('p', parentIds), team: viewer.teamId, after: window.afterId, limit: window.limit + 1 };
-}
+const pagesKey = (shape: PagesShape) => `${shape.side.children}:${shape.parents}:${shape.access}:${shape.after}:${selectionKey(shape.selection)}`;
 
 const parentSlots = (parents: number, slot: SlotOf) => Array.from({ length: parents }, (_, i) => slot<number>(`p${i}`));
+
+/** `a = b` of two column references (names that vary with the side, which Kysely's types cannot follow). */
+const sameId = (a: string, b: string) => sql<SqlBool>`${sql.ref(a)} = ${sql.ref(b)}`;
+
+/** The children visible to the viewer as collection_artifacts rows `ca` joined with the child row `s`. */
+function visibleChildren(db: Db, side: Side, access: ReadAccess, slot: SlotOf) {
+  const visible = visibleRowsOf(access, 's', slot('team'));
+  return db
+    .selectFrom('collection_artifacts as ca')
+    .innerJoin(`${side.children} as s`, (join) => join.on(sameId('s.id', `ca.${side.childKey}`)))
+    .$if(visible !== null, (qb) => qb.where(visible!));
+}
 
 /**
  * On PostgreSQL the same walk is a LATERAL join: there `a.id IN (the correlated subquery)` is a
@@ -69,155 +91,96 @@ const parentSlots = (parents: number, slot: SlotOf) => Array.from({ length: pare
  */
 const lateral = (db: Db) => db.getExecutor().adapter instanceof PostgresAdapter;
 
-/** The artifacts on each collection's page: each collection p joined with the artifacts its page's subquery names. */
-const artifactPages = new QueryTemplate(pagesKey, (db, shape: PagesShape, slot): Compilable<Record<string, unknown>> => {
-  const visible = visibleRowsOf(shape.access, 's', slot('team'));
-  const selection = namedColumns(shape.selection, 'artifacts');
-  const page = (eb: ExpressionBuilder<Tables & { p: Tables['collections'] }, 'p'>) =>
-    eb
-      .selectFrom('collection_artifacts as ca')
-      .innerJoin('artifacts as s', 's.id', 'ca.artifact_id')
-      .select('ca.artifact_id')
-      .whereRef('ca.collection_id', '=', 'p.id')
-      .$if(visible !== null, (qb) => qb.where(visible!))
-      .$if(shape.after, (qb) => qb.where('ca.artifact_id', '>', slot<number>('after')))
-      .orderBy('ca.artifact_id')
-      .limit(slot<number>('limit'));
-  const parents = db.selectFrom('collections as p').where('p.id', 'in', parentSlots(shape.parents, slot));
-  if (lateral(db)) {
-    return parents
-      .innerJoinLateral((eb) => page(eb).as('page'), (join) => join.onTrue())
-      .innerJoin('artifacts as a', 'a.id', 'page.artifact_id')
-      .$if(joinsOwner(selection), (qb) => qb.leftJoin(`users as ${OWNER_ALIAS}`, (join) => join.on(ownerOf('a'))))
-      .select(selectedColumns('a', selection))
-      .select('p.id as parent_id');
-  }
-  return parents
-    .innerJoin('artifacts as a', (join) => join.on((eb) => eb('a.id', 'in', page(eb))))
-    .$if(joinsOwner(selection), (qb) => qb.leftJoin(`users as ${OWNER_ALIAS}`, (join) => join.on(ownerOf('a'))))
-    .select(selectedColumns('a', selection))
-    .select('p.id as parent_id');
-});
-
-/** The collections on each artifact's page: each artifact p joined with the collections its page's subquery names. */
-const collectionPages = new QueryTemplate(pagesKey, (db, shape: PagesShape, slot): Compilable<Record<string, unknown>> => {
-  const visible = visibleRowsOf(shape.access, 's', slot('team'));
-  const selection = { ...namedColumns(shape.selection, 'collections'), owner: null };
-  const page = (eb: ExpressionBuilder<Tables & { p: Tables['artifacts'] }, 'p'>) =>
-    eb
-      .selectFrom('collection_artifacts as ca')
-      .innerJoin('collections as s', 's.id', 'ca.collection_id')
-      .select('ca.collection_id')
-      .whereRef('ca.artifact_id', '=', 'p.id')
-      .$if(visible !== null, (qb) => qb.where(visible!))
-      .$if(shape.after, (qb) => qb.where('ca.collection_id', '>', slot<number>('after')))
-      .orderBy('ca.collection_id')
-      .limit(slot<number>('limit'));
-  const parents = db.selectFrom('artifacts as p').where('p.id', 'in', parentSlots(shape.parents, slot));
-  if (lateral(db)) {
-    return parents
-      .innerJoinLateral((eb) => page(eb).as('page'), (join) => join.onTrue())
-      .innerJoin('collections as c', 'c.id', 'page.collection_id')
-      .select(selectedColumns('c', selection))
-      .select('p.id as parent_id');
-  }
-  return parents
-    .innerJoin('collections as c', (join) => join.on((eb) => eb('c.id', 'in', page(eb))))
-    .select(selectedColumns('c', selection))
-    .select('p.id as parent_id');
+/** The children on each parent's page: each parent p joined with the children c its page's subquery names. */
+const childPages = new QueryTemplate(pagesKey, (db, shape: PagesShape, slot): Compilable<Record<string, unknown>> => {
+  const { side } = shape;
+  const page = inPageWindow(
+    visibleChildren(db, side, shape.access, slot)
+      .select(sql.ref<number>(`ca.${side.childKey}`).as('child_id'))
+      .where(sameId(`ca.${side.parentKey}`, 'p.id')),
+    `ca.${side.childKey}`,
+    shape.after,
+    slot,
+  );
+  const parents = db.selectFrom(db.dynamic.table(side.parents).as('p')).where('p.id', 'in', parentSlots(shape.parents, slot));
+  const children = lateral(db)
+    ? parents.innerJoinLateral(page.as('page'), (join) => join.onTrue()).innerJoin(`${side.children} as c`, (join) => join.on(sameId('c.id', 'page.child_id')))
+    : parents.innerJoin(`${side.children} as c`, (join) => join.on((eb) => eb('c.id', 'in', page)));
+  return selectingRow(children.select('p.id as parent_id'), 'c', side.children, shape.selection);
 });
 
 /** A child row of a nested page, with the id of the parent whose page it is on. */
 export type ChildRow = Record<string, unknown> & { parent_id: number };
 
-/** The rows of each collection's page of artifacts (limit + 1 per collection, any order), with the columns `selection` names. */
-export async function artifactRowsOfCollections(db: Db, viewer: Viewer, collectionIds: readonly number[], window: PageWindow, selection: RowSelection): Promise<ChildRow[]> {
-  if (collectionIds.length === 0) return [];
-  const access = readAccess(viewer, 'artifacts:read');
-  return (await perParentStatements(collectionIds, (ids) =>
-    artifactPages.execute(db, { parents: ids.length, access, after: window.afterId !== null, selection }, pagesValues(ids, viewer, window)),
+/** The rows of each parent's page of children (limit + 1 per parent, any order), with the columns `selection` names. */
+async function childRows(db: Db, viewer: Viewer, side: Side, parentIds: readonly number[], window: PageWindow, selection: RowSelection): Promise<ChildRow[]> {
+  const access = readAccess(viewer, LISTED[side.children].readScope);
+  return (await perParentStatements(parentIds, (ids) =>
+    childPages.execute(
+      db,
+      { side, parents: ids.length, access, after: window.afterId !== null, selection },
+      { ...numberedValues('p', ids), team: viewer.teamId, ...windowValues(window) },
+    ),
   )) as ChildRow[];
+}
+
+/** Each parent's page of children as records. */
+async function childPagesOf<T extends { id: number }>(
+  db: Db,
+  viewer: Viewer,
+  side: Side,
+  parentIds: readonly number[],
+  window: PageWindow,
+  toRecord: (row: ChildRow) => T,
+): Promise<Map<number, Page<T>>> {
+  const rows = await childRows(db, viewer, side, parentIds, window, 'all');
+  return groupPages(parentIds, rows.map((row) => ({ parent_id: row.parent_id, child: toRecord(row) })), window);
+}
+
+/** How many children of each parent the viewer can see: the pages' own tenancy, grouped by parent. */
+const childCounts = new QueryTemplate(
+  (shape: { side: Side; parents: number; access: ReadAccess }) => `${shape.side.children}:${shape.parents}:${shape.access}`,
+  (db, shape, slot) => {
+    const parentKey = sql.ref<number>(`ca.${shape.side.parentKey}`);
+    return visibleChildren(db, shape.side, shape.access, slot)
+      .where(parentKey, 'in', parentSlots(shape.parents, slot))
+      .select([parentKey.as('parent_id'), (eb) => eb.fn.countAll<number | string>().as('count')])
+      .groupBy(parentKey);
+  },
+);
+
+async function countChildren(db: Db, viewer: Viewer, side: Side, parentIds: readonly number[]): Promise<Map<number, number>> {
+  const access = readAccess(viewer, LISTED[side.children].readScope);
+  const rows = await perParentStatements(parentIds, (ids) =>
+    childCounts.execute(db, { side, parents: ids.length, access }, { ...numberedValues('p', ids), team: viewer.teamId }),
+  );
+  return new Map(rows.map((r) => [Number(r.parent_id), Number(r.count)]));
+}
+
+/** The rows of each collection's page of artifacts (limit + 1 per collection, any order), with the columns `selection` names. */
+export function artifactRowsOfCollections(db: Db, viewer: Viewer, collectionIds: readonly number[], window: PageWindow, selection: RowSelection): Promise<ChildRow[]> {
+  return childRows(db, viewer, ARTIFACTS_OF_COLLECTIONS, collectionIds, window, selection);
 }
 
 /** The rows of each artifact's page of collections (limit + 1 per artifact, any order), with the columns `selection` names. */
-export async function collectionRowsOfArtifacts(db: Db, viewer: Viewer, artifactIds: readonly number[], window: PageWindow, selection: RowSelection): Promise<ChildRow[]> {
-  if (artifactIds.length === 0) return [];
-  const access = readAccess(viewer, 'collections:read');
-  return (await perParentStatements(artifactIds, (ids) =>
-    collectionPages.execute(db, { parents: ids.length, access, after: window.afterId !== null, selection }, pagesValues(ids, viewer, window)),
-  )) as ChildRow[];
+export function collectionRowsOfArtifacts(db: Db, viewer: Viewer, artifactIds: readonly number[], window: PageWindow, selection: RowSelection): Promise<ChildRow[]> {
+  return childRows(db, viewer, COLLECTIONS_OF_ARTIFACTS, artifactIds, window, selection);
 }
 
-export async function artifactsOfCollections(
-  db: Db,
-  viewer: Viewer,
-  collectionIds: readonly number[],
-  window: PageWindow,
-): Promise<Map<number, Page<Artifact>>> {
-  if (collectionIds.length === 0) return new Map();
-  const rows = await artifactRowsOfCollections(db, viewer, collectionIds, window, 'all');
-  return groupPages(
-    collectionIds,
-    rows.map((row) => ({ parent_id: row.parent_id, child: toArtifact(row as unknown as ArtifactRow) })),
-    window,
-  );
+export function artifactsOfCollections(db: Db, viewer: Viewer, collectionIds: readonly number[], window: PageWindow): Promise<Map<number, Page<Artifact>>> {
+  return childPagesOf(db, viewer, ARTIFACTS_OF_COLLECTIONS, collectionIds, window, (row) => toArtifact(row as unknown as ArtifactRow));
 }
 
-export async function collectionsOfArtifacts(
-  db: Db,
-  viewer: Viewer,
-  artifactIds: readonly number[],
-  window: PageWindow,
-): Promise<Map<number, Page<Collection>>> {
-  if (artifactIds.length === 0) return new Map();
-  const rows = await collectionRowsOfArtifacts(db, viewer, artifactIds, window, 'all');
-  return groupPages(
-    artifactIds,
-    rows.map((row) => ({ parent_id: row.parent_id, child: toCollection(row as unknown as CollectionRow) })),
-    window,
-  );
-}
-
-type CountsShape = { parents: number; access: ReadAccess };
-const countsKey = (shape: CountsShape) => `${shape.parents}:${shape.access}`;
-
-/** How many artifacts of each collection the viewer can see: the pages' own tenancy, grouped by collection. */
-const artifactCounts = new QueryTemplate(countsKey, (db, shape: CountsShape, slot) => {
-  const visible = visibleRowsOf(shape.access, 's', slot('team'));
-  return db
-    .selectFrom('collection_artifacts as ca')
-    .innerJoin('artifacts as s', 's.id', 'ca.artifact_id')
-    .where('ca.collection_id', 'in', parentSlots(shape.parents, slot))
-    .$if(visible !== null, (qb) => qb.where(visible!))
-    .select(['ca.collection_id as parent_id', (eb) => eb.fn.countAll<number | string>().as('count')])
-    .groupBy('ca.collection_id');
-});
-
-/** How many collections of each artifact the viewer can see, grouped by artifact. */
-const collectionCounts = new QueryTemplate(countsKey, (db, shape: CountsShape, slot) => {
-  const visible = visibleRowsOf(shape.access, 's', slot('team'));
-  return db
-    .selectFrom('collection_artifacts as ca')
-    .innerJoin('collections as s', 's.id', 'ca.collection_id')
-    .where('ca.artifact_id', 'in', parentSlots(shape.parents, slot))
-    .$if(visible !== null, (qb) => qb.where(visible!))
-    .select(['ca.artifact_id as parent_id', (eb) => eb.fn.countAll<number | string>().as('count')])
-    .groupBy('ca.artifact_id');
-});
-
-async function countChildren(db: Db, viewer: Viewer, children: 'artifacts' | 'collections', parentIds: readonly number[]): Promise<Map<number, number>> {
-  const access = readAccess(viewer, children === 'artifacts' ? 'artifacts:read' : 'collections:read');
-  const counts = children === 'artifacts' ? artifactCounts : collectionCounts;
-  const rows = await perParentStatements(parentIds, (ids) => counts.execute(db, { parents: ids.length, access }, { ...numberedValues('p', ids), team: viewer.teamId }));
-  return new Map(rows.map((r) => [r.parent_id, Number(r.count)]));
+export function collectionsOfArtifacts(db: Db, viewer: Viewer, artifactIds: readonly number[], window: PageWindow): Promise<Map<number, Page<Collection>>> {
+  return childPagesOf(db, viewer, COLLECTIONS_OF_ARTIFACTS, artifactIds, window, (row) => toCollection(row as unknown as CollectionRow));
 }
 
 /** How many artifacts of each collection the viewer can see. */
 export function countArtifactsOfCollections(db: Db, viewer: Viewer, collectionIds: readonly number[]): Promise<Map<number, number>> {
-  return countChildren(db, viewer, 'artifacts', collectionIds);
+  return countChildren(db, viewer, ARTIFACTS_OF_COLLECTIONS, collectionIds);
 }
 
 /** How many collections of each artifact the viewer can see. */
 export function countCollectionsOfArtifacts(db: Db, viewer: Viewer, artifactIds: readonly number[]): Promise<Map<number, number>> {
-  return countChildren(db, viewer, 'collections', artifactIds);
+  return countChildren(db, viewer, COLLECTIONS_OF_ARTIFACTS, artifactIds);
 }

@@ -18,8 +18,9 @@
  */
 import type { Viewer } from '../vocabulary/viewer.js';
 import { encodeGlobalId } from '../ids.js';
-import { artifactPageRows, artifactRowsByIds, countArtifacts } from './artifacts.js';
-import { collectionPageRows, collectionRowsByIds, countCollections } from './collections.js';
+import { artifactPageRows, countArtifacts } from './artifacts.js';
+import { collectionPageRows, countCollections } from './collections.js';
+import { rowsByIds } from './lookups.js';
 import { type Db } from './database.js';
 import { CANONICAL_TIMESTAMP } from '../datetime.js';
 import { artifactRowsOfCollections, collectionRowsOfArtifacts, countArtifactsOfCollections, countCollectionsOfArtifacts, type ChildRow } from './membership.js';
@@ -125,7 +126,7 @@ async function fetchList(db: Db, viewer: Viewer, fetch: ListPlan, fetched: Fetch
 }
 
 async function fetchLookup(db: Db, viewer: Viewer, fetch: LookupPlan, fetched: Fetched): Promise<void> {
-  const rows = fetch.source === 'artifact' ? await artifactRowsByIds(db, viewer, [fetch.id], fetch.selection) : await collectionRowsByIds(db, viewer, [fetch.id], fetch.selection);
+  const rows = await rowsByIds(db, viewer, fetch.source === 'artifact' ? 'artifacts' : 'collections', [fetch.id], fetch.selection);
   fetched.rows[fetch.index] = new Map([[ROOT, rows]]);
 }
 
