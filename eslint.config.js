@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'test/operations/generated/', 'src/cli/operations/generated/'] },
+  { ignores: ['node_modules/', 'data/', 'test/operations/generated/', 'src/cli/operations/generated/', 'src/http/rest/operations/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

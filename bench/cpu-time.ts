@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** Clock ticks per second of /proc's CPU counters (USER_HZ; 100 on every common Linux). */
-const TICKS_PER_SECOND = (() => {
+export const TICKS_PER_SECOND = (() => {
   try {
     const value = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
     return Number.isInteger(value) && value > 0 ? value : 100;
@@ -46,11 +46,17 @@ export function processCpuMs(pids: readonly number[]): number | null {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT' && pidsReadable()) continue;
       return null;
     }
-    // After "pid (comm) ": state is field 3, utime and stime are fields 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]);
+    ticks += cpuTicksOfStat(stat);
   }
   return (ticks * 1000) / TICKS_PER_SECOND;
+}
+
+/** utime + stime of a /proc/<pid>/stat line, in clock ticks. */
+export function cpuTicksOfStat(stat: string): number {
+  // After "pid (comm) " (comm may hold spaces and parentheses: the last ")" ends it): state is
+  // field 3, utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
 }
 
 function pidsReadable(): boolean {

@@ -1,38 +1,39 @@
 /**
- * The bench's /proc readings (bench/cpu-time.ts): a process group's CPU time grows with the work
- * its processes do, a child in the group is found and counted, steal is the share of a core's
- * ticks, and the per-request figure the report prints comes from these readings.
+ * The bench's /proc readings (bench/cpu-time.ts): a process's CPU time is its stat line's utime +
+ * stime, a process that is gone counts as nothing, a child in the group is found and counted,
+ * steal is the share of a core's ticks, and the per-request figure the report prints comes from
+ * these readings. No test spends CPU to measure it: counts and order only.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { coreTicks, groupPids, processCpuMs, stealPercent } from '../bench/cpu-time.js';
+import { coreTicks, cpuTicksOfStat, groupPids, processCpuMs, stealPercent, TICKS_PER_SECOND } from '../bench/cpu-time.js';
 import { summarise } from '../bench/measure.js';
 
 const linux = existsSync('/proc/self/stat');
 
-/** Spins until this process has spent `ms` of CPU by Node's own meter (not the wall clock). */
-function spendCpu(ms: number): number {
-  const start = process.cpuUsage();
-  let x = 0;
-  for (let spent = 0; spent < ms * 1000; ) {
-    for (let i = 0; i < 100_000; i++) x += Math.sqrt(x + 1);
-    const { user, system } = process.cpuUsage(start);
-    spent = user + system;
-  }
-  expect(x).toBeGreaterThan(0);
-  const { user, system } = process.cpuUsage(start);
-  return (user + system) / 1000;
-}
+describe('a /proc/<pid>/stat line', () => {
+  it('gives utime + stime, whatever the command name holds', () => {
+    // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime …
+    const tail = 'S 1 1 1 0 -1 4194560 100 0 0 0 1234 567 0 0 20 0 1 0 100 1000 10';
+    expect(cpuTicksOfStat(`42 (node) ${tail}`)).toBe(1234 + 567);
+    expect(cpuTicksOfStat(`42 (a (b) c) ${tail}`)).toBe(1234 + 567);
+  });
+});
 
 describe.skipIf(!linux)('bench CPU readings from /proc', () => {
-  it('counts the CPU a process spends, and nothing for a process that is gone', () => {
-    const before = processCpuMs([process.pid])!;
-    const spent = spendCpu(200);
-    const after = processCpuMs([process.pid])!;
-    // /proc agrees with Node's own CPU meter, to within the kernel's tick (10 ms) at each end.
-    expect(after - before).toBeGreaterThanOrEqual(spent - 25);
-    expect(processCpuMs([process.pid, 2 ** 22 + 12345])).toBeGreaterThanOrEqual(after);
+  it('reads a live process as its stat line says, and a process that is gone as nothing', () => {
+    const reading = processCpuMs([process.pid])!;
+    expect(reading).toBeGreaterThan(0);
+    // A process that has ended adds nothing; counting this one twice counts it twice.
+    const gone = 2 ** 22 + 12345;
+    expect(existsSync(`/proc/${gone}`)).toBe(false);
+    expect(processCpuMs([gone])).toBe(0);
+    expect(processCpuMs([process.pid, process.pid])!).toBeGreaterThanOrEqual(2 * reading);
+    // The reading is this process's own stat line in ms: not less than the line read before it.
+    const ticks = cpuTicksOfStat(readFileSync('/proc/self/stat', 'utf8'));
+    expect(ticks).toBeGreaterThan(0);
+    expect(processCpuMs([process.pid])!).toBeGreaterThanOrEqual((ticks * 1000) / TICKS_PER_SECOND);
   });
 
   it('finds every process of a detached group, as the bench starts its servers', async () => {

@@ -6,7 +6,7 @@
  * effect on tokens whose key is cached. Each block has its own provider, so its JWKS request
  * count and mode are its own.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_JWKS_OPTIONS } from '../src/auth/strategies/jwt.js';
 import * as ops from './operations/generated/graphql.js';
 import { bearer, expectRejected, pollUntil, sleep } from './support/auth-assertions.js';
@@ -138,43 +138,37 @@ describe('JWKS outage', () => {
   });
   afterAll(() => oidc.setMode('ok'));
 
-  /** A request that must be rejected: its result and how long it took. */
-  async function timed(server: TestServer) {
-    const token = await oidc.mint(claims());
-    const started = Date.now();
-    const result = await me(server, token);
-    return { result, ms: Date.now() - started };
+  /** A request that must be rejected. Which way the key fetch failed is told by the message, not by how long it took. */
+  async function rejected(server: TestServer) {
+    return me(server, await oidc.mint(claims()));
   }
 
   it('down (connection dropped): a quick 401 about the signing keys', async () => {
     oidc.setMode('down');
     const before = oidc.jwksRequests();
-    const { result, ms } = await timed(fresh);
-    expectRejected(result, /signing keys are unavailable/i);
+    expectRejected(await rejected(fresh), /signing keys are unavailable/i);
     expect(oidc.jwksRequests()).toBeGreaterThan(before);
-    expect(ms).toBeLessThan(DEFAULT_JWKS_OPTIONS.timeoutMs);
   });
 
   it.each(['unavailable', 'garbage'] as const)('%s: a 401 about the signing keys', async (mode) => {
     oidc.setMode(mode);
     const before = oidc.jwksRequests();
-    const { result, ms } = await timed(fresh);
-    expectRejected(result, /signing keys (are unavailable|could not be read)/i);
+    expectRejected(await rejected(fresh), /signing keys (are unavailable|could not be read)/i);
     expect(oidc.jwksRequests()).toBeGreaterThan(before);
-    expect(ms).toBeLessThan(DEFAULT_JWKS_OPTIONS.timeoutMs);
   });
 
-  it('slow (longer than the default 3 s timeout): a 401 in a few seconds, not a hang', async () => {
-    oidc.setMode('slow', 20_000);
-    const { result, ms } = await timed(fresh);
-    expectRejected(result, /could not be fetched in time/i);
-    expect(ms).toBeGreaterThanOrEqual(DEFAULT_JWKS_OPTIONS.timeoutMs - 100);
-    expect(ms).toBeLessThan(10_000);
+  it('slow (longer than the default 3 s timeout): a 401 before the keys arrive, not a hang', async () => {
+    // The keys would be served after 60 s, past this test's own timeout (30 s): a 401 at all means
+    // the server gave up first, and it hung up on the slow answer rather than leaving it open.
+    oidc.setMode('slow', 60_000);
+    const abandoned = oidc.jwksAbandoned();
+    expectRejected(await rejected(fresh), /could not be fetched in time/i);
+    await vi.waitFor(() => expect(oidc.jwksAbandoned()).toBe(abandoned + 1), { timeout: 5_000 });
   });
 
   it('empty key set: a 401 naming the missing key', async () => {
     oidc.setMode('empty');
-    expectRejected((await timed(fresh)).result, /No signing key matches/);
+    expectRejected(await rejected(fresh), /No signing key matches/);
   });
 
   it('does not affect tokens whose key is cached; an uncached kid is a 401', async () => {

@@ -58,7 +58,7 @@ function countLoader(load: (ids: number[]) => Promise<Map<number, number>>): Dat
 
 /**
  * A request's loaders, each made the first time a resolver asks for it: most requests use one
- * or two of them (W1's `me` none), and a DataLoader is several objects and closures to make.
+ * or two of them (`{ me }` none), and a DataLoader is several objects and closures to make.
  */
 export class Loaders {
   readonly #db: Db;

@@ -86,8 +86,8 @@ function visibleChildren(db: Db, side: Side, access: ReadAccess, slot: SlotOf) {
 
 /**
  * On PostgreSQL the same walk is a LATERAL join: there `a.id IN (the correlated subquery)` is a
- * subplan run for every (parent, child) pair, which takes seconds on the bench's data; SQLite
- * has no LATERAL and runs the IN list once per parent.
+ * subplan run for every (parent, child) pair, work that grows with every member of every parent
+ * (docs/performance.md); SQLite has no LATERAL and runs the IN list once per parent.
  */
 const lateral = (db: Db) => db.getExecutor().adapter instanceof PostgresAdapter;
 

@@ -3,7 +3,7 @@
  * cache (its document cache stays: `parserAndValidationCache: { validationCache: false }` in
  * src/server.ts). Yoga keys its cache by the names of the request's validation rules as well,
  * which it works out on every request by reading the `name` of each of the ~30 rules and joining
- * them: 2.8 % of a W1 request's CPU samples (issue 23). On this server the rules never vary
+ * them, a cost of every small request (docs/performance.md). On this server the rules never vary
  * between requests (the specified rules, GraphQL Armor's four, and input-error-codes.ts's
  * BAD_USER_INPUT variant of one: each plugin adds the same ones every time), so the schema and
  * the document decide the result alone.

@@ -72,6 +72,8 @@ export interface FakeOidc {
   setMode(mode: JwksMode, slowMs?: number): void;
   /** How many times the JWKS was requested, in any mode. */
   jwksRequests(): number;
+  /** How many 'slow' answers the client hung up on before they were sent. */
+  jwksAbandoned(): number;
   /** alg "none", empty signature, default claims under `claims`; built by hand. */
   unsignedToken(claims: Record<string, unknown>): string;
   /**
@@ -150,6 +152,7 @@ export async function startFakeOidc(options: FakeOidcOptions = {}): Promise<Fake
   let mode: JwksMode = 'ok';
   let slowMs = DEFAULT_SLOW_MS;
   let jwksCount = 0;
+  let abandonedCount = 0;
 
   const keyOf = (kid: string): SigningKey => {
     const key = keys.get(kid);
@@ -218,8 +221,8 @@ export async function startFakeOidc(options: FakeOidcOptions = {}): Promise<Fake
         timer.unref();
         pendingTimers.add(timer);
         res.on('close', () => {
+          if (pendingTimers.delete(timer)) abandonedCount++;
           clearTimeout(timer);
-          pendingTimers.delete(timer);
         });
         return;
       }
@@ -298,6 +301,7 @@ export async function startFakeOidc(options: FakeOidcOptions = {}): Promise<Fake
     },
 
     jwksRequests: () => jwksCount,
+    jwksAbandoned: () => abandonedCount,
 
     unsignedToken(claims) {
       return `${encode({ alg: 'none', typ: 'JWT' })}.${encode({ ...defaultClaims(), ...claims })}.`;
