@@ -11,8 +11,13 @@ export type Timestamp = string;
 /** A Timestamp as now() writes it: the DateTime scalar's wire form. */
 export const CANONICAL_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
+/** The stored and wire form of an instant (a Date, or milliseconds since the epoch). */
+export function timestampOf(at: Date | number): Timestamp {
+  return new Date(at).toISOString();
+}
+
 export function now(): Timestamp {
-  return new Date().toISOString();
+  return timestampOf(Date.now());
 }
 
 export function parseDateTime(value: unknown): Date {

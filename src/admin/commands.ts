@@ -26,6 +26,7 @@ import { errorCode } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { adminConfig, asUnreachable, describeTarget, withDatabase } from './database.js';
 import { answer, fromServerError, type OutputOptions } from './output.js';
+import { timestampOf } from '../datetime.js';
 
 /** Who the audit log names as acting for these commands. */
 const STRATEGY = 'skillmeat-admin';
@@ -175,7 +176,7 @@ async function expiryOf(config: Config, viewer: Viewer, token: string, db: Param
   switch (viewer.authMethod) {
     case 'JWT': {
       const exp = decodeJwt(token).exp;
-      return typeof exp === 'number' ? new Date(exp * 1000).toISOString() : null;
+      return typeof exp === 'number' ? timestampOf(exp * 1000) : null;
     }
     case 'API_KEY':
       return config.staticApiKey && constantTimeEqual(token, config.staticApiKey.key) ? null : ((await findApiKeyBySecret(db, token))?.key.expiresAt ?? null);

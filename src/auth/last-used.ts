@@ -3,6 +3,7 @@
  * per credential per interval, off the request path (not awaited), failures logged.
  */
 import type { Logger } from '../logger.js';
+import { timestampOf } from '../datetime.js';
 
 export class LastUsedRecorder {
   private readonly written = new Map<number, number>();
@@ -20,7 +21,7 @@ export class LastUsedRecorder {
     if (last !== undefined && nowMs - last < this.intervalMs) return;
     this.written.set(id, nowMs);
     if (this.written.size > 100_000) this.written.clear();
-    const done = this.write(id, new Date(nowMs).toISOString()).catch((error: unknown) => {
+    const done = this.write(id, timestampOf(nowMs)).catch((error: unknown) => {
       this.written.delete(id);
       this.logger.warn({ err: error, credentialId: id }, 'could not record last use');
     });

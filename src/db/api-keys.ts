@@ -4,7 +4,7 @@ import { constantTimeEqual, issueSecret, prefixOf, sha256Hex } from '../secrets.
 import { hasScope, seesEveryTeam, type Viewer } from '../vocabulary/viewer.js';
 import { badInput, forbidden, notFound } from '../errors.js';
 import { type ApiKeyRow, type Db, type UserRow } from './database.js';
-import { now } from '../datetime.js';
+import { now, timestampOf } from '../datetime.js';
 import { toPage, type Page, type PageWindow } from './pagination.js';
 import { validName } from './validate.js';
 
@@ -65,7 +65,7 @@ export function grantableScopes(viewer: Viewer, requested: readonly string[]): S
 export function futureExpiry(expiresAt: Date | null | undefined): string | null {
   if (expiresAt == null) return null;
   if (expiresAt.getTime() <= Date.now()) throw badInput('"expiresAt" must be in the future.', 'expiresAt');
-  return expiresAt.toISOString();
+  return timestampOf(expiresAt);
 }
 
 export async function createApiKey(

@@ -1,6 +1,6 @@
 /** The audit log: one row per auth event. Never a secret, a token or a whole credential. */
 import { type Db } from './database.js';
-import { now } from '../datetime.js';
+import { now, timestampOf } from '../datetime.js';
 
 export type AuditEvent =
   | 'auth.failure'
@@ -57,7 +57,7 @@ export async function auditSince(db: Db, since: Date, limit = 1000) {
   return db
     .selectFrom('audit_log')
     .selectAll()
-    .where('created_at', '>=', since.toISOString())
+    .where('created_at', '>=', timestampOf(since))
     .orderBy('id')
     .limit(limit)
     .execute();

@@ -6,7 +6,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { sha256Hex } from '../secrets.js';
 import { notFound } from '../errors.js';
 import { type Db } from './database.js';
-import { now } from '../datetime.js';
+import { now, timestampOf } from '../datetime.js';
 
 export const DEVICE_CODE_TTL_SECONDS = 600;
 export const POLL_INTERVAL_SECONDS = 5;
@@ -58,8 +58,8 @@ export async function startDeviceAuthorization(db: Db, clientId: string): Promis
           client_id: clientId,
           status: 'pending',
           interval_seconds: POLL_INTERVAL_SECONDS,
-          created_at: at.toISOString(),
-          expires_at: new Date(at.getTime() + DEVICE_CODE_TTL_SECONDS * 1000).toISOString(),
+          created_at: timestampOf(at),
+          expires_at: timestampOf(at.getTime() + DEVICE_CODE_TTL_SECONDS * 1000),
         })
         .execute();
       return { deviceCode, userCode, expiresIn: DEVICE_CODE_TTL_SECONDS, interval: POLL_INTERVAL_SECONDS };
@@ -95,7 +95,7 @@ export async function pollDeviceAuthorization(db: Db, deviceCode: string, client
   const tooSoon = row.last_polled_at !== null && at - Date.parse(row.last_polled_at) < row.interval_seconds * 1000;
   await db
     .updateTable('device_codes')
-    .set({ last_polled_at: new Date(at).toISOString(), ...(tooSoon ? { interval_seconds: row.interval_seconds + 5 } : {}) })
+    .set({ last_polled_at: timestampOf(at), ...(tooSoon ? { interval_seconds: row.interval_seconds + 5 } : {}) })
     .where('id', '=', row.id)
     .execute();
   if (tooSoon) throw new OAuthError('slow_down', `Polling too fast; wait at least ${row.interval_seconds + 5} seconds between requests.`);

@@ -6,7 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { type Db } from '../../db/database.js';
-import { now } from '../../datetime.js';
+import { now, timestampOf } from '../../datetime.js';
 import type { User } from '../../db/model.js';
 import { sha256Hex } from '../../secrets.js';
 import { ACCESS_TOKEN_TTL_SECONDS, SIGNING_ALG, type LocalSigningKeys } from './signing-keys.js';
@@ -60,8 +60,8 @@ async function newRefreshToken(db: Db, userId: number, familyId: string): Promis
       family_id: familyId,
       user_id: userId,
       token_hash: sha256Hex(token),
-      created_at: at.toISOString(),
-      expires_at: new Date(at.getTime() + REFRESH_TOKEN_TTL_SECONDS * 1000).toISOString(),
+      created_at: timestampOf(at),
+      expires_at: timestampOf(at.getTime() + REFRESH_TOKEN_TTL_SECONDS * 1000),
     })
     .execute();
   return token;

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { createLocalJWKSet, errors, exportJWK, generateKeyPair, importJWK, type JWK, type JWTVerifyGetKey } from 'jose';
 import { type Db } from '../../db/database.js';
-import { now } from '../../datetime.js';
+import { now, timestampOf } from '../../datetime.js';
 
 export const SIGNING_ALG = 'ES256';
 /** Access tokens live 15 minutes; a retired key verifies that much longer. */
@@ -62,7 +62,7 @@ export class LocalSigningKeys {
   }
 
   private async load(): Promise<KeySet> {
-    const verifyAfter = new Date(Date.now() - ACCESS_TOKEN_TTL_SECONDS * 1000 - 60_000).toISOString();
+    const verifyAfter = timestampOf(Date.now() - ACCESS_TOKEN_TTL_SECONDS * 1000 - 60_000);
     const rows = await this.db
       .selectFrom('signing_keys')
       .selectAll()
