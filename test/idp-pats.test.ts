@@ -55,6 +55,19 @@ describe.each(DIALECTS)('personal access tokens ($dialect)', ({ dialect, skip })
     const refused = await graphql(server.url, FlowMeDocument, {}, bearer(token));
     expect(refused.status).toBe(401);
     expect(refused.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+
+    // Both changes are in the audit log as every caller's change is: who, by which strategy, in
+    // which team, on which token (its prefix only), from where; never the token itself.
+    const db = server.app.database.db;
+    const annRow = await db.selectFrom('users').select(['id', 'team_id']).where('email', '=', 'ann@example.com').executeTakeFirstOrThrow();
+    const patRow = await db.selectFrom('personal_access_tokens').select('id').where('prefix', '=', personalAccessToken.prefix).executeTakeFirstOrThrow();
+    const audited = await db.selectFrom('audit_log').selectAll().where('target', '=', `pat:${patRow.id} ${personalAccessToken.prefix}`).orderBy('id').execute();
+    expect(audited.map((row) => ({ event: row.event, outcome: row.outcome, strategy: row.strategy, actor: row.actor_user_id, team: row.team_id }))).toEqual([
+      { event: 'pat.created', outcome: 'success', strategy: 'JWT', actor: annRow.id, team: annRow.team_id },
+      { event: 'pat.revoked', outcome: 'success', strategy: 'JWT', actor: annRow.id, team: annRow.team_id },
+    ]);
+    expect(audited.every((row) => row.address !== null && /127\.0\.0\.1|::1/.test(row.address))).toBe(true);
+    expect(JSON.stringify(audited)).not.toContain(token);
   });
 
   it.skipIf(skip)('stops working when it expires', async () => {

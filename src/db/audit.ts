@@ -27,6 +27,7 @@ export type AuditEvent =
 export interface AuditEntry {
   event: AuditEvent;
   outcome: 'success' | 'failure';
+  /** A credential's row (auth.failure, *.used): the strategy that judged it (`api-key`, `jwt`, …). A change's row: the AuthMethod its caller came in by (`API_KEY`, `JWT`, …), or the tool that made it. */
   strategy?: string | null;
   reason?: string | null;
   actorUserId?: number | null;

@@ -1,7 +1,7 @@
 /** ApiKey: the Node type, the caller's keys, and creating and revoking them. */
 import { viewerOf } from '../context/context.js';
 import { countApiKeys, createApiKey, listApiKeys, revokeApiKey, type ApiKey } from '../db/api-keys.js';
-import { audit } from '../db/audit.js';
+import { auditAction } from './audit-action.js';
 import { pageWindow } from '../db/pagination.js';
 import { builder } from './builder.js';
 import { decodeIdOf } from '../ids.js';
@@ -69,15 +69,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx) => {
       const viewer = viewerOf(ctx);
       const created = await createApiKey(ctx.db, viewer, input);
-      await audit(ctx.db, {
-        event: 'api_key.created',
-        outcome: 'success',
-        strategy: viewer.authMethod,
-        actorUserId: viewer.userId,
-        teamId: viewer.teamId,
-        target: `api_key:${created.apiKey.id} ${created.apiKey.prefix}`,
-        address: ctx.address,
-      });
+      await auditAction(ctx, viewer, 'api_key.created', `api_key:${created.apiKey.id} ${created.apiKey.prefix}`);
       return created;
     },
   }),
@@ -89,15 +81,7 @@ builder.mutationFields((t) => ({
       const viewer = viewerOf(ctx);
       const globalId = String(input.id);
       const apiKey = await revokeApiKey(ctx.db, viewer, decodeIdOf('ApiKey', globalId), globalId);
-      await audit(ctx.db, {
-        event: 'api_key.revoked',
-        outcome: 'success',
-        strategy: viewer.authMethod,
-        actorUserId: viewer.userId,
-        teamId: viewer.teamId,
-        target: `api_key:${apiKey.id} ${apiKey.prefix}`,
-        address: ctx.address,
-      });
+      await auditAction(ctx, viewer, 'api_key.revoked', `api_key:${apiKey.id} ${apiKey.prefix}`);
       return { apiKey };
     },
   }),

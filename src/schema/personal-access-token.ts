@@ -1,6 +1,6 @@
 /** PersonalAccessToken: the Node type, the caller's tokens, creating and revoking them. */
 import { viewerOf } from '../context/context.js';
-import { audit } from '../db/audit.js';
+import { auditAction } from './audit-action.js';
 import { pageWindow } from '../db/pagination.js';
 import {
   countPersonalAccessTokens,
@@ -73,14 +73,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx) => {
       const viewer = viewerOf(ctx);
       const created = await createPersonalAccessToken(ctx.db, viewer, input);
-      await audit(ctx.db, {
-        event: 'pat.created',
-        outcome: 'success',
-        actorUserId: viewer.userId,
-        teamId: viewer.teamId,
-        target: `pat:${created.personalAccessToken.id} ${created.personalAccessToken.prefix}`,
-        address: ctx.address,
-      });
+      await auditAction(ctx, viewer, 'pat.created', `pat:${created.personalAccessToken.id} ${created.personalAccessToken.prefix}`);
       return created;
     },
   }),
@@ -91,13 +84,7 @@ builder.mutationFields((t) => ({
       const viewer = viewerOf(ctx);
       const globalId = String(input.id);
       const personalAccessToken = await revokePersonalAccessToken(ctx.db, viewer, decodeIdOf('PersonalAccessToken', globalId), globalId);
-      await audit(ctx.db, {
-        event: 'pat.revoked',
-        outcome: 'success',
-        actorUserId: viewer.userId,
-        target: `pat:${personalAccessToken.id} ${personalAccessToken.prefix}`,
-        address: ctx.address,
-      });
+      await auditAction(ctx, viewer, 'pat.revoked', `pat:${personalAccessToken.id} ${personalAccessToken.prefix}`);
       return { personalAccessToken };
     },
   }),

@@ -1,6 +1,6 @@
 /** User: the Node type and the users listing. */
 import { viewerOf } from '../context/context.js';
-import { audit } from '../db/audit.js';
+import { auditAction } from './audit-action.js';
 import type { User } from '../db/model.js';
 import { countUsers, listUsers, setUserRole } from '../db/users.js';
 import { forgetLoaded } from '../context/loaders.js';
@@ -58,15 +58,7 @@ builder.mutationField('setUserRole', (t) =>
       const viewer = viewerOf(ctx);
       const globalId = String(input.userId);
       const { user, from } = await setUserRole(ctx.db, viewer, decodeIdOf('User', globalId, 'userId'), globalId, input.role);
-      await audit(ctx.db, {
-        event: 'role.changed',
-        outcome: 'success',
-        strategy: viewer.authMethod,
-        actorUserId: viewer.userId,
-        teamId: user.teamId,
-        target: `user:${user.id} ${from}->${user.role}`,
-        address: ctx.address,
-      });
+      await auditAction(ctx, viewer, 'role.changed', `user:${user.id} ${from}->${user.role}`, user.teamId);
       forgetLoaded(ctx.loaders);
       identitiesChanged();
       return { user };
