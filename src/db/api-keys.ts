@@ -5,7 +5,7 @@ import { hasScope, seesEveryTeam, type Viewer } from '../vocabulary/viewer.js';
 import { badInput, forbidden, notFound } from '../errors.js';
 import { type ApiKeyRow, type Db, type UserRow } from './database.js';
 import { now, timestampOf } from '../datetime.js';
-import { toPage, type Page, type PageWindow } from './pagination.js';
+import { countOf, pageOf, type Page, type PageWindow } from './pagination.js';
 import { validName } from './validate.js';
 
 /** Bound to every secret configured when migration 0005 ran: keys minted without a user before it. */
@@ -101,27 +101,18 @@ function ownKeys(viewer: Viewer) {
   return seesEveryTeam(viewer) ? undefined : (viewer.userId ?? -1);
 }
 
-export async function listApiKeys(db: Db, viewer: Viewer, window: PageWindow): Promise<Page<ApiKey>> {
+/** The keys `viewer` may list (ownKeys), for a page or a count. */
+function listedApiKeys(db: Db, viewer: Viewer) {
   const owner = ownKeys(viewer);
-  const rows = await db
-    .selectFrom('api_keys')
-    .selectAll()
-    .$if(owner !== undefined, (qb) => qb.where('user_id', '=', owner!))
-    .$if(window.afterId !== null, (qb) => qb.where('id', '>', window.afterId!))
-    .orderBy('id')
-    .limit(window.limit + 1)
-    .execute();
-  return toPage(rows.map(toApiKey), window);
+  return db.selectFrom('api_keys').$if(owner !== undefined, (qb) => qb.where('user_id', '=', owner!));
 }
 
-export async function countApiKeys(db: Db, viewer: Viewer): Promise<number> {
-  const owner = ownKeys(viewer);
-  const row = await db
-    .selectFrom('api_keys')
-    .select((eb) => eb.fn.countAll<number | string>().as('count'))
-    .$if(owner !== undefined, (qb) => qb.where('user_id', '=', owner!))
-    .executeTakeFirstOrThrow();
-  return Number(row.count);
+export function listApiKeys(db: Db, viewer: Viewer, window: PageWindow): Promise<Page<ApiKey>> {
+  return pageOf(listedApiKeys(db, viewer).selectAll(), 'api_keys.id', window, toApiKey);
+}
+
+export function countApiKeys(db: Db, viewer: Viewer): Promise<number> {
+  return countOf(listedApiKeys(db, viewer));
 }
 
 /** Revokes a key: its creator, admin:users holders of its team, or admins of every team. Idempotent. */

@@ -5,7 +5,7 @@ import { forbidden, notFound } from '../errors.js';
 import { type ArtifactRow, type Db } from './database.js';
 import { now } from '../datetime.js';
 import { toArtifact, type Artifact, type ArtifactFilter, type ArtifactType, type Visibility } from './model.js';
-import { inPageWindow, toPage, windowValues, type Page, type PageWindow } from './pagination.js';
+import { inPageWindow, toPage, windowSlots, windowValues, type Page, type PageWindow } from './pagination.js';
 import { recordsByIds } from './lookups.js';
 import { numberedValues, QueryTemplate } from './query-template.js';
 import { selectionKey, type RowSelection } from './read-plan.js';
@@ -69,7 +69,7 @@ const artifactPage = new QueryTemplate(
     `${shape.access}:${shape.type}:${shape.tag}:${shape.search}:${shape.after}:${selectionKey(shape.selection)}`,
   (db, shape, slot) => {
     const rows = filteredArtifacts(db, shape, { team: slot('team'), type: slot('type'), tag: slot('tag'), pattern: slot('pattern') });
-    return selectingRow(inPageWindow(rows, 'artifacts.id', shape.after, slot), 'artifacts', 'artifacts', shape.selection);
+    return selectingRow(inPageWindow(rows, 'artifacts.id', shape.after, windowSlots(slot)), 'artifacts', 'artifacts', shape.selection);
   },
 );
 

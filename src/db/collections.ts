@@ -4,7 +4,7 @@ import { forbidden, notFound } from '../errors.js';
 import { type CollectionRow, type Db } from './database.js';
 import { now } from '../datetime.js';
 import { toCollection, type Collection, type Visibility } from './model.js';
-import { inPageWindow, toPage, windowValues, type Page, type PageWindow } from './pagination.js';
+import { inPageWindow, toPage, windowSlots, windowValues, type Page, type PageWindow } from './pagination.js';
 import { recordsByIds } from './lookups.js';
 import { QueryTemplate } from './query-template.js';
 import { selectionKey, type RowSelection } from './read-plan.js';
@@ -18,7 +18,7 @@ const collectionPage = new QueryTemplate(
   (db, shape, slot) => {
     const visible = visibleRowsOf(shape.access, 'collections', slot('team'));
     const rows = db.selectFrom('collections').$if(visible !== null, (qb) => qb.where(visible!));
-    return selectingRow(inPageWindow(rows, 'collections.id', shape.after, slot), 'collections', 'collections', shape.selection);
+    return selectingRow(inPageWindow(rows, 'collections.id', shape.after, windowSlots(slot)), 'collections', 'collections', shape.selection);
   },
 );
 

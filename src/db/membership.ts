@@ -6,7 +6,7 @@ import { PostgresAdapter, sql, type Compilable, type SqlBool } from 'kysely';
 import type { Viewer } from '../vocabulary/viewer.js';
 import type { ArtifactRow, CollectionRow, Db } from './database.js';
 import { toArtifact, toCollection, type Artifact, type Collection } from './model.js';
-import { inPageWindow, toPage, windowValues, type Page, type PageWindow } from './pagination.js';
+import { inPageWindow, toPage, windowSlots, windowValues, type Page, type PageWindow } from './pagination.js';
 import { numberedValues, QueryTemplate, type SlotOf } from './query-template.js';
 import { selectionKey, type RowSelection } from './read-plan.js';
 import { LISTED, selectingRow, type Listed } from './row-selection.js';
@@ -100,7 +100,7 @@ const childPages = new QueryTemplate(pagesKey, (db, shape: PagesShape, slot): Co
       .where(sameId(`ca.${side.parentKey}`, 'p.id')),
     `ca.${side.childKey}`,
     shape.after,
-    slot,
+    windowSlots(slot),
   );
   const parents = db.selectFrom(db.dynamic.table(side.parents).as('p')).where('p.id', 'in', parentSlots(shape.parents, slot));
   const children = lateral(db)

@@ -41,17 +41,45 @@ export function toPage<T>(rows: T[], window: PageWindow): Page<T> {
   };
 }
 
-/**
- * The page window as SQL, the one form every page query has: the rows after the cursor's id
- * (`after` says whether a cursor is given), in `id` order, `limit` of them (the caller's limit + 1:
- * one more tells of a next page). Values come from windowValues.
- */
-export function inPageWindow<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>, id: string, after: boolean, slot: SlotOf): SelectQueryBuilder<DB, TB, O> {
-  const ref = sql.ref(id);
-  return (after ? query.where(sql<SqlBool>`${ref} > ${slot<number>('after')}`) : query).orderBy(ref).limit(slot<number>('limit'));
+/** What fills a page window's SQL: the cursor's id and the row count (the caller's limit + 1), as values or as QueryTemplate slots. */
+export interface WindowValues {
+  readonly after: number | null;
+  readonly limit: number;
 }
 
-/** The slot values of inPageWindow (and whether a cursor is given, which is part of a query's shape). */
-export function windowValues(window: PageWindow): { after: number | null; limit: number } {
+/**
+ * The page window as SQL, the one form every page query has: the rows after the cursor's id
+ * (`after` says whether a cursor is given), in `id` order, limit + 1 of them (one more tells of
+ * a next page). `values` are windowValues(window), or windowSlots(slot) in a QueryTemplate.
+ */
+export function inPageWindow<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>, id: string, after: boolean, values: WindowValues): SelectQueryBuilder<DB, TB, O> {
+  const ref = sql.ref(id);
+  return (after ? query.where(sql<SqlBool>`${ref} > ${values.after}`) : query).orderBy(ref).limit(values.limit);
+}
+
+/** The values of a page window's SQL (and, with whether a cursor is given, a QueryTemplate's slot values). */
+export function windowValues(window: PageWindow): WindowValues {
   return { after: window.afterId, limit: window.limit + 1 };
+}
+
+/** A page window's slots in a QueryTemplate, filled by windowValues. */
+export function windowSlots(slot: SlotOf): WindowValues {
+  return { after: slot<number>('after'), limit: slot<number>('limit') };
+}
+
+/** A page of a table that is not read by the fast path: `query` in the window, its rows mapped to records. */
+export async function pageOf<DB, TB extends keyof DB, O, T>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  id: string,
+  window: PageWindow,
+  toRecord: (row: O) => T,
+): Promise<Page<T>> {
+  const rows = await inPageWindow(query, id, window.afterId !== null, windowValues(window)).execute();
+  return toPage(rows.map(toRecord), window);
+}
+
+/** How many rows `query` has: a list's own table and filters, before its window, counted. */
+export async function countOf<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): Promise<number> {
+  const row = await query.select(sql<number | string>`count(*)`.as('count')).$castTo<{ count: number | string }>().executeTakeFirstOrThrow();
+  return Number(row.count);
 }

@@ -6,7 +6,7 @@ import { forbidden, notFound } from '../errors.js';
 import { futureExpiry, grantableScopes } from './api-keys.js';
 import { type Db, type PersonalAccessTokenRow } from './database.js';
 import { now } from '../datetime.js';
-import { toPage, type Page, type PageWindow } from './pagination.js';
+import { countOf, pageOf, type Page, type PageWindow } from './pagination.js';
 import { validName } from './validate.js';
 
 export const PAT_KIND = 'smp';
@@ -70,26 +70,17 @@ export async function createPersonalAccessToken(
   return { personalAccessToken: toPat(row), token: issued.secret };
 }
 
-/** Identities without a user (Enterprise PAT, service keys) own no tokens: their list is empty. */
-export async function listPersonalAccessTokens(db: Db, viewer: Viewer, window: PageWindow): Promise<Page<PersonalAccessToken>> {
-  const rows = await db
-    .selectFrom('personal_access_tokens')
-    .selectAll()
-    .where('user_id', '=', viewer.userId ?? -1)
-    .$if(window.afterId !== null, (qb) => qb.where('id', '>', window.afterId!))
-    .orderBy('id')
-    .limit(window.limit + 1)
-    .execute();
-  return toPage(rows.map(toPat), window);
+/** The caller's own tokens, for a page or a count. Identities without a user (Enterprise PAT, service keys) own none: their list is empty. */
+function ownTokens(db: Db, viewer: Viewer) {
+  return db.selectFrom('personal_access_tokens').where('user_id', '=', viewer.userId ?? -1);
 }
 
-export async function countPersonalAccessTokens(db: Db, viewer: Viewer): Promise<number> {
-  const row = await db
-    .selectFrom('personal_access_tokens')
-    .select((eb) => eb.fn.countAll<number | string>().as('count'))
-    .where('user_id', '=', viewer.userId ?? -1)
-    .executeTakeFirstOrThrow();
-  return Number(row.count);
+export function listPersonalAccessTokens(db: Db, viewer: Viewer, window: PageWindow): Promise<Page<PersonalAccessToken>> {
+  return pageOf(ownTokens(db, viewer).selectAll(), 'personal_access_tokens.id', window, toPat);
+}
+
+export function countPersonalAccessTokens(db: Db, viewer: Viewer): Promise<number> {
+  return countOf(ownTokens(db, viewer));
 }
 
 /** Revokes one of the caller's own tokens (anyone else's is NOT_FOUND). Idempotent. */

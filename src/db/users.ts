@@ -6,7 +6,7 @@ import { badInput, forbidden, notFound } from '../errors.js';
 import { type Db } from './database.js';
 import { now } from '../datetime.js';
 import { toUser, type User } from './model.js';
-import { toPage, type Page, type PageWindow } from './pagination.js';
+import { countOf, pageOf, type Page, type PageWindow } from './pagination.js';
 import { numberedValues, QueryTemplate } from './query-template.js';
 
 function teamFilter(viewer: Viewer): string | null | undefined {
@@ -14,27 +14,20 @@ function teamFilter(viewer: Viewer): string | null | undefined {
   return seesEveryTeam(viewer) ? undefined : viewer.teamId;
 }
 
-export async function listUsers(db: Db, viewer: Viewer, window: PageWindow): Promise<Page<User>> {
+/** The users `viewer` may list (teamFilter), for a page or a count. */
+function listedUsers(db: Db, viewer: Viewer) {
   const team = teamFilter(viewer);
-  const rows = await db
+  return db
     .selectFrom('users')
-    .selectAll()
-    .$if(team !== undefined, (qb) => (team === null ? qb.where('id', '=', viewer.userId ?? -1) : qb.where(sql<string>`coalesce(team_id, team_override)`, '=', team!)))
-    .$if(window.afterId !== null, (qb) => qb.where('id', '>', window.afterId!))
-    .orderBy('id')
-    .limit(window.limit + 1)
-    .execute();
-  return toPage(rows.map(toUser), window);
+    .$if(team !== undefined, (qb) => (team === null ? qb.where('id', '=', viewer.userId ?? -1) : qb.where(sql<string>`coalesce(team_id, team_override)`, '=', team!)));
 }
 
-export async function countUsers(db: Db, viewer: Viewer): Promise<number> {
-  const team = teamFilter(viewer);
-  const row = await db
-    .selectFrom('users')
-    .select((eb) => eb.fn.countAll<number | string>().as('count'))
-    .$if(team !== undefined, (qb) => (team === null ? qb.where('id', '=', viewer.userId ?? -1) : qb.where(sql<string>`coalesce(team_id, team_override)`, '=', team!)))
-    .executeTakeFirstOrThrow();
-  return Number(row.count);
+export function listUsers(db: Db, viewer: Viewer, window: PageWindow): Promise<Page<User>> {
+  return pageOf(listedUsers(db, viewer).selectAll(), 'users.id', window, toUser);
+}
+
+export function countUsers(db: Db, viewer: Viewer): Promise<number> {
+  return countOf(listedUsers(db, viewer));
 }
 
 /** Users by id, for n distinct ids (n slots u0…). */
